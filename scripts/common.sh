@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the mtmap scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+MTMAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MTMAP_CACHE=${MTMAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mtmap}
+MTMAP_OUT=${MTMAP_OUT:-$MTMAP_ROOT/out}
+MTMAP_MIRROR=${MTMAP_MIRROR:-http://deb.debian.org/debian}
+MTMAP_JOBS=${MTMAP_JOBS:-$(nproc)}
+export MTMAP_ROOT MTMAP_CACHE MTMAP_OUT
+
+LANES_ALL="stock-6.1 debug-6.12 debug-latest"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Private apt configuration: trixie + unstable lists live in the cache and
+# the system's apt sources are never touched.
+apt_private_opts() {
+	local d=$MTMAP_CACHE/apt
+	echo "-o Dir::Etc::sourcelist=$d/sources.list -o Dir::Etc::sourceparts=- \
+-o Dir::State::Lists=$d/lists -o Dir::Cache=$d/cache \
+-o Dir::State::status=/dev/null -o APT::Sandbox::User=root \
+-o Debug::NoLocking=1"
+}
+
+apt_private_update() {
+	local d=$MTMAP_CACHE/apt stamp
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+	cat >"$d/sources.list" <<EOS
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MTMAP_MIRROR trixie main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MTMAP_MIRROR unstable main
+EOS
+	stamp=$d/lists/.updated
+	# Refresh at most every 6 hours; an old list still works offline.
+	if [ -z "$(find "$stamp" -mmin -360 2>/dev/null)" ]; then
+		# shellcheck disable=SC2046
+		if apt-get $(apt_private_opts) -qq update >"$d/update.log" 2>&1; then
+			touch "$stamp"
+		else
+			log "private apt update failed (see $d/update.log); using cached lists"
+		fi
+	fi
+}
+
+# lane_source_pkg LANE -> "package=version" of the kernel source for the lane
+lane_source_pkg() {
+	local pkg ver
+	case $1 in
+	debug-6.12) pkg=linux-source-6.12 ;;
+	debug-latest)
+		# The newest versioned linux-source-X.Y that unstable has.
+		# shellcheck disable=SC2046
+		pkg=$(apt-cache $(apt_private_opts) depends linux-source 2>/dev/null |
+			sed -n 's/^ *Depends: \(linux-source-[0-9.]*\)$/\1/p' | sort -V | tail -1)
+		;;
+	*) return 1 ;;
+	esac
+	[ -n "$pkg" ] || return 1
+	# shellcheck disable=SC2046
+	ver=$(apt-cache $(apt_private_opts) policy "$pkg" 2>/dev/null |
+		sed -n 's/^ *Candidate: //p')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || return 1
+	echo "$pkg=$ver"
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Argument validation for the uAPI. Kept free of side effects so KUnit
+ * can drive every branch; callers turn @why into a ratelimited log line.
+ */
+#include <kunit/visibility.h>
+#include <linux/errno.h>
+#include <linux/mm.h>
+
+#include "mtmap.h"
+
+/**
+ * mtmap_validate_create() - check a struct mtmap_create from userspace
+ * @c: the request, already copied in (unknown trailing bytes were zero)
+ * @max_bytes: largest buffer allowed (module parameter)
+ * @why: set to a short reason on failure
+ *
+ * Return: 0 if the request is acceptable, -EINVAL otherwise.
+ */
+int mtmap_validate_create(const struct mtmap_create *c, u64 max_bytes,
+			  const char **why)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c->reserved); i++) {
+		if (c->reserved[i]) {
+			*why = "reserved field not zero";
+			return -EINVAL;
+		}
+	}
+	if (c->flags & ~(u32)MTMAP_CREATE_FLAGS_ALL) {
+		*why = "unknown flags";
+		return -EINVAL;
+	}
+	if (!c->size) {
+		*why = "size is zero";
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(c->size)) {
+		*why = "size not a multiple of the page size";
+		return -EINVAL;
+	}
+	if (c->size > max_bytes) {
+		*why = "size above max_buffer_mb";
+		return -EINVAL;
+	}
+	switch (c->memtype) {
+	case MTMAP_MEMTYPE_WB:
+		break;
+	case MTMAP_MEMTYPE_WT:
+		/*
+		 * x86 exports no way to make the direct map of RAM WT, so a WT
+		 * user mapping would alias a WB kernel mapping.
+		 */
+		*why = "WT is not available for RAM";
+		return -EINVAL;
+	case MTMAP_MEMTYPE_WC:
+	case MTMAP_MEMTYPE_UC_MINUS:
+		*why = "memtype not supported yet";
+		return -EINVAL;
+	default:
+		*why = "unknown memtype";
+		return -EINVAL;
+	}
+	if (c->placement != MTMAP_PLACEMENT_SYSTEM) {
+		*why = "unknown placement";
+		return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_validate_create);
+
+/**
+ * mtmap_validate_range() - check that a page range lies inside a buffer
+ * @buf_pages: buffer size in pages
+ * @pgoff: first page of the range
+ * @npages: length of the range in pages
+ * @why: set to a short reason on failure
+ *
+ * Written so that no sum can overflow, whatever userspace passes.
+ *
+ * Return: 0 if [@pgoff, @pgoff + @npages) is inside the buffer and not
+ * empty, -EINVAL otherwise.
+ */
+int mtmap_validate_range(u64 buf_pages, u64 pgoff, u64 npages,
+			 const char **why)
+{
+	if (!npages) {
+		*why = "empty range";
+		return -EINVAL;
+	}
+	if (pgoff >= buf_pages) {
+		*why = "offset beyond the buffer";
+		return -EINVAL;
+	}
+	if (npages > buf_pages - pgoff) {
+		*why = "range extends beyond the buffer";
+		return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_validate_range);
