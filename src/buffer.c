@@ -8,6 +8,8 @@
  * the file through vma->vm_file, so ->release runs only after the last
  * fd is closed and the last mapping is gone; only then are pages freed.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
@@ -18,6 +20,7 @@
 #include <linux/pseudo_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "compat.h"
 #include "mtmap.h"
@@ -65,6 +68,8 @@ void mtmap_fs_exit(void)
  * @idx: page index, below @buf->npages
  *
  * Racing callers for one index get the same page; it is allocated once.
+ * The caller holds @buf->map_lock for read, so the buffer's memory type
+ * cannot change under it.
  *
  * Return: the page (the buffer keeps its reference) or an ERR_PTR().
  */
@@ -86,7 +91,7 @@ struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx)
 		goto out;
 	err = xa_err(xa_store(&buf->pages, idx, page, GFP_KERNEL));
 	if (err) {
-		buf->placement->release(buf, page);
+		buf->placement->release(buf, &page, 1, buf->memtype);
 		page = ERR_PTR(err);
 		goto out;
 	}
@@ -96,14 +101,62 @@ out:
 	return page;
 }
 
+#define MTMAP_BATCH 512
+
+/*
+ * Call @fn on the buffer's populated pages, MTMAP_BATCH at a time, so that
+ * memory-type conversions are batched (one TLB flush per call).
+ */
+typedef int (*mtmap_batch_fn)(struct mtmap_buffer *buf, struct page **pages,
+			      unsigned int n, void *arg);
+
+static int mtmap_buffer_for_each_batch(struct mtmap_buffer *buf,
+				       mtmap_batch_fn fn, void *arg)
+{
+	struct page **batch;
+	unsigned long idx;
+	struct page *page;
+	unsigned int n = 0;
+	int err = 0;
+
+	batch = kvmalloc_array(MTMAP_BATCH, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	xa_for_each(&buf->pages, idx, page) {
+		batch[n++] = page;
+		if (n == MTMAP_BATCH) {
+			err = fn(buf, batch, n, arg);
+			n = 0;
+			if (err)
+				break;
+		}
+	}
+	if (!err && n)
+		err = fn(buf, batch, n, arg);
+	kvfree(batch);
+	return err;
+}
+
+static int mtmap_buffer_release_batch(struct mtmap_buffer *buf,
+				      struct page **pages, unsigned int n,
+				      void *arg)
+{
+	buf->placement->release(buf, pages, n, buf->memtype);
+	return 0;
+}
+
 static void mtmap_buffer_free(struct mtmap_buffer *buf)
 {
-	struct page *page;
-	unsigned long idx;
+	if (mtmap_buffer_for_each_batch(buf, mtmap_buffer_release_batch, NULL)) {
+		/* No memory for a batch array: give pages back one by one. */
+		unsigned long idx;
+		struct page *page;
 
-	xa_for_each(&buf->pages, idx, page)
-		buf->placement->release(buf, page);
+		xa_for_each(&buf->pages, idx, page)
+			buf->placement->release(buf, &page, 1, buf->memtype);
+	}
 	xa_destroy(&buf->pages);
+	mtmap_owner_unregister(&buf->owner);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
 }
@@ -114,9 +167,20 @@ static int mtmap_buffer_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static void mtmap_log_alias(struct mtmap_buffer *buf, const char *op,
+			    pgoff_t pgoff, unsigned long npages, u32 cur, u32 want)
+{
+	pr_notice_ratelimited("%s[%d]: %s: buffer %u pages [%lu, +%lu) are %s, %s requested: refused, it would alias two memory types\n",
+			      current->comm, task_pid_nr(current), op,
+			      buf->owner.id, pgoff, npages,
+			      mtmap_memtype_name(cur), mtmap_memtype_name(want));
+}
+
 static int mtmap_buffer_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mtmap_buffer *buf = file->private_data;
+	unsigned long view = vma->vm_pgoff >> MTMAP_PGOFF_TYPE_SHIFT;
+	pgoff_t pgoff = vma->vm_pgoff & MTMAP_PGOFF_MASK;
 	const char *why;
 	int err;
 
@@ -125,17 +189,43 @@ static int mtmap_buffer_mmap(struct file *file, struct vm_area_struct *vma)
 				      current->comm, task_pid_nr(current));
 		return -EINVAL;
 	}
-	err = mtmap_validate_range(buf->npages, vma->vm_pgoff, vma_pages(vma),
-				   &why);
+	if (view > MTMAP_MEMTYPE_WT + 1) {
+		pr_notice_ratelimited("%s[%d]: mmap: offset %#lx names no memory type\n",
+				      current->comm, task_pid_nr(current),
+				      vma->vm_pgoff << PAGE_SHIFT);
+		return -EINVAL;
+	}
+	err = mtmap_validate_range(buf->npages, pgoff, vma_pages(vma), &why);
 	if (err) {
 		pr_notice_ratelimited("%s[%d]: mmap: pages [%lu, +%lu) of %lu: %s\n",
 				      current->comm, task_pid_nr(current),
-				      vma->vm_pgoff, vma_pages(vma),
+				      pgoff, vma_pages(vma),
 				      (unsigned long)buf->npages, why);
 		return err;
 	}
-	/* The buffer has a fixed size: refuse growth by mremap(). */
-	mtmap_vm_flags_set(vma, VM_DONTEXPAND);
+
+	down_read(&buf->map_lock);
+	if (view && view - 1 != buf->memtype && view - 1 != buf->req_memtype) {
+		mtmap_log_alias(buf, "mmap", pgoff, vma_pages(vma),
+				buf->memtype, view - 1);
+		up_read(&buf->map_lock);
+		return -EBUSY;
+	}
+	atomic_inc(&buf->nr_maps);
+	if (view)
+		atomic_inc(&buf->nr_pinned[view - 1]);
+	up_read(&buf->map_lock);
+
+	/*
+	 * PFN mappings, like TTM: each fault inserts a PTE whose cache bits
+	 * are computed for the buffer's current type, so a live type change
+	 * never depends on a stale vma->vm_page_prot. x86 PAT additionally
+	 * forces the cache bits of RAM PFN inserts to the page's tracked type.
+	 * The buffer has a fixed size: no growth by mremap(). Core dumps would
+	 * read WC/UC- memory through GUP, which PFN mappings do not allow.
+	 */
+	mtmap_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = mtmap_memtype_pgprot(buf->memtype, vma->vm_page_prot);
 	vma->vm_ops = &mtmap_vm_ops;
 	return 0;
 }
@@ -145,8 +235,8 @@ static long mtmap_ioctl_info(struct mtmap_buffer *buf, void __user *uarg,
 {
 	struct mtmap_info info = {
 		.size = buf->size,
-		.memtype = buf->memtype,
-		.req_memtype = buf->req_memtype,
+		.memtype = READ_ONCE(buf->memtype),
+		.req_memtype = READ_ONCE(buf->req_memtype),
 		.flags = buf->flags,
 		.placement = buf->placement->id,
 		.populated = atomic_long_read(&buf->populated),
@@ -163,6 +253,95 @@ static long mtmap_ioctl_info(struct mtmap_buffer *buf, void __user *uarg,
 	return 0;
 }
 
+struct mtmap_convert {
+	u32 from, to;
+	unsigned long done;	/* pages converted so far */
+};
+
+static int mtmap_buffer_convert_batch(struct mtmap_buffer *buf,
+				      struct page **pages, unsigned int n,
+				      void *arg)
+{
+	struct mtmap_convert *cv = arg;
+	int err;
+
+	err = mtmap_track_set_type(&buf->owner, pages, n, cv->from, cv->to);
+	if (!err)
+		cv->done += n;
+	return err;
+}
+
+static int mtmap_buffer_unconvert_batch(struct mtmap_buffer *buf,
+					struct page **pages, unsigned int n,
+					void *arg)
+{
+	struct mtmap_convert *cv = arg;
+	unsigned int i, k = 0;
+	u32 owner;
+
+	/* Undo only the pages a failed change already converted. */
+	for (i = 0; i < n; i++) {
+		if (mtmap_track_lookup(pages[i], &owner) == (int)cv->to)
+			pages[k++] = pages[i];
+	}
+	return k ? mtmap_track_set_type(&buf->owner, pages, k, cv->to, cv->from) : 0;
+}
+
+static long mtmap_ioctl_set_memtype(struct mtmap_buffer *buf, void __user *uarg,
+				    size_t usize)
+{
+	struct mtmap_set_memtype req;
+	struct mtmap_convert cv;
+	const char *why = "flags or reserved not zero";
+	u32 eff;
+	int err;
+
+	if (usize < MTMAP_SET_MEMTYPE_SIZE_VER0)
+		return -EINVAL;
+	err = copy_struct_from_user(&req, sizeof(req), uarg, usize);
+	if (err)
+		return err;
+	if (req.flags || req.reserved[0] || req.reserved[1] ||
+	    mtmap_validate_memtype(req.memtype, &why)) {
+		pr_notice_ratelimited("%s[%d]: set_memtype %u: %s\n",
+				      current->comm, task_pid_nr(current),
+				      req.memtype, why);
+		return -EINVAL;
+	}
+	eff = mtmap_memtype_effective(req.memtype);
+
+	down_write(&buf->map_lock);
+	if (eff != buf->memtype &&
+	    (atomic_read(&buf->nr_pinned[buf->memtype]) ||
+	     atomic_read(&buf->nr_pinned[buf->req_memtype]))) {
+		mtmap_log_alias(buf, "set_memtype", 0, buf->npages,
+				buf->memtype, req.memtype);
+		err = -EBUSY;
+		goto out;
+	}
+	if (eff == buf->memtype)
+		goto done;
+	/*
+	 * No user PTE of the old type may survive the conversion: zap them
+	 * all (in every process); faults wait on map_lock and come back with
+	 * the new type.
+	 */
+	unmap_mapping_range(buf->file->f_mapping, 0, 0, 1);
+	cv = (struct mtmap_convert){ .from = buf->memtype, .to = eff };
+	err = mtmap_buffer_for_each_batch(buf, mtmap_buffer_convert_batch, &cv);
+	if (err) {
+		if (cv.done)
+			mtmap_buffer_for_each_batch(buf, mtmap_buffer_unconvert_batch, &cv);
+		goto out;
+	}
+	WRITE_ONCE(buf->memtype, eff);
+done:
+	WRITE_ONCE(buf->req_memtype, req.memtype);
+out:
+	up_write(&buf->map_lock);
+	return err;
+}
+
 static long mtmap_buffer_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -176,6 +355,10 @@ static long mtmap_buffer_ioctl(struct file *file, unsigned int cmd,
 		if (_IOC_DIR(cmd) != _IOC_READ)
 			return -ENOTTY;
 		return mtmap_ioctl_info(buf, uarg, _IOC_SIZE(cmd));
+	case _IOC_NR(MTMAP_IOC_SET_MEMTYPE):
+		if (_IOC_DIR(cmd) != _IOC_WRITE)
+			return -ENOTTY;
+		return mtmap_ioctl_set_memtype(buf, uarg, _IOC_SIZE(cmd));
 	default:
 		return -ENOTTY;
 	}
@@ -202,6 +385,7 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 	struct mtmap_buffer *buf;
 	struct inode *inode;
 	struct file *file;
+	int err;
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
@@ -209,17 +393,26 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 	buf->placement = mtmap_placement_get(c->placement);
 	buf->size = c->size;
 	buf->npages = c->size >> PAGE_SHIFT;
-	buf->memtype = c->memtype;
+	buf->memtype = mtmap_memtype_effective(c->memtype);
 	buf->req_memtype = c->memtype;
 	buf->flags = c->flags;
+	init_rwsem(&buf->map_lock);
 	mutex_init(&buf->lock);
 	xa_init(&buf->pages);
 	atomic_long_set(&buf->populated, 0);
+	buf->owner.kind = "buffer";
+	buf->owner.nr_maps = &buf->nr_maps;
+	err = mtmap_owner_register(&buf->owner);
+	if (err) {
+		file = ERR_PTR(err);
+		goto err_buf;
+	}
+	snprintf(buf->owner.name, sizeof(buf->owner.name), "%u", buf->owner.id);
 
 	inode = alloc_anon_inode(mtmap_mnt->mnt_sb);
 	if (IS_ERR(inode)) {
 		file = ERR_CAST(inode);
-		goto err_buf;
+		goto err_owner;
 	}
 	i_size_write(inode, c->size);
 
@@ -234,12 +427,14 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 	if (IS_ERR(file)) {
 		module_put(THIS_MODULE);
 		iput(inode);
-		goto err_buf;
+		goto err_owner;
 	}
 	file->private_data = buf;
 	buf->file = file;
 	return file;
 
+err_owner:
+	mtmap_owner_unregister(&buf->owner);
 err_buf:
 	mutex_destroy(&buf->lock);
 	kfree(buf);

@@ -9,6 +9,8 @@
 
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 
 /*
@@ -38,6 +40,59 @@ static inline void mtmap_vm_flags_set(struct vm_area_struct *vma,
 #define MTMAP_IMPORT_KUNIT_NS() MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
 #else
 #define MTMAP_IMPORT_KUNIT_NS() MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING")
+#endif
+
+/*
+ * Shrinkers are allocated by the core since 6.7; before, the caller
+ * embedded struct shrinker and registered it with a name (6.0+).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+static inline struct shrinker *
+mtmap_shrinker_create(const char *name,
+		      unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		      unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+{
+	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	int err;
+
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	err = register_shrinker(s, "%s", name);
+	if (err) {
+		kfree(s);
+		return ERR_PTR(err);
+	}
+	return s;
+}
+
+static inline void mtmap_shrinker_destroy(struct shrinker *s)
+{
+	unregister_shrinker(s);
+	kfree(s);
+}
+#else
+static inline struct shrinker *
+mtmap_shrinker_create(const char *name,
+		      unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		      unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+{
+	struct shrinker *s = shrinker_alloc(0, "%s", name);
+
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+	return s;
+}
+
+static inline void mtmap_shrinker_destroy(struct shrinker *s)
+{
+	shrinker_free(s);
+}
 #endif
 
 #endif /* _MTMAP_COMPAT_H */

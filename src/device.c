@@ -107,21 +107,38 @@ static int __init mtmap_init(void)
 	}
 	mtmap_misc.mode = dev_mode;
 
-	err = mtmap_fs_init();
+	if (max_buffer_mb > (MTMAP_MAX_BYTES >> 20)) {
+		pr_err("max_buffer_mb %lu above %llu\n", max_buffer_mb,
+		       MTMAP_MAX_BYTES >> 20);
+		return -EINVAL;
+	}
+
+	err = mtmap_pools_init();
 	if (err)
 		return err;
+	err = mtmap_fs_init();
+	if (err)
+		goto err_pools;
+	mtmap_debugfs_init();
 	err = misc_register(&mtmap_misc);
-	if (err) {
-		mtmap_fs_exit();
-		return err;
-	}
+	if (err)
+		goto err_fs;
 	return 0;
+
+err_fs:
+	mtmap_debugfs_exit();
+	mtmap_fs_exit();
+err_pools:
+	mtmap_pools_exit();
+	return err;
 }
 
 static void __exit mtmap_exit(void)
 {
 	misc_deregister(&mtmap_misc);
+	mtmap_debugfs_exit();
 	mtmap_fs_exit();
+	mtmap_pools_exit();
 }
 
 module_init(mtmap_init);

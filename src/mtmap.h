@@ -5,9 +5,11 @@
 #ifndef _MTMAP_H
 #define _MTMAP_H
 
+#include <linux/bits.h>
 #include <linux/fs.h>
-#include <linux/mm_types.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -15,15 +17,37 @@
 
 #define MTMAP_NAME "mtmap"
 
+/* Page offsets of a mapping: low bits index the buffer, high bits a type. */
+#define MTMAP_PGOFF_TYPE_SHIFT (MTMAP_MMAP_TYPE_SHIFT - PAGE_SHIFT)
+#define MTMAP_PGOFF_MASK ((1UL << MTMAP_PGOFF_TYPE_SHIFT) - 1)
+/* Largest buffer: the mmap offset must not spill into the type bits. */
+#define MTMAP_MAX_BYTES BIT_ULL(MTMAP_MMAP_TYPE_SHIFT)
+
 struct mtmap_buffer;
+struct seq_file;
+
+/**
+ * struct mtmap_owner - who owns tracked pages (PAT style)
+ * @id: index in the owner table, set by mtmap_owner_register()
+ * @kind: "buffer" or "pool"
+ * @name: printable identity within @kind
+ * @nr_maps: number of user mappings of the owner's pages, or NULL
+ */
+struct mtmap_owner {
+	u32 id;
+	const char *kind;
+	char name[24];
+	atomic_t *nr_maps;
+};
 
 /**
  * struct mtmap_placement - where a buffer's pages come from
  * @name: short name for logs and debugfs.
  * @id: the MTMAP_PLACEMENT_* value userspace asks for.
- * @alloc: return one zeroed page for @buf, or an ERR_PTR().
- * @release: give back a page obtained from @alloc; called only
- *	when no user mapping can reach it any more.
+ * @alloc: return one zeroed page for @buf, already of the buffer's memory
+ *	type and owned by it, or an ERR_PTR().
+ * @release: give back @n pages of type @type; called only when no user
+ *	mapping can reach them any more.
  *
  * System RAM is the first placement; device-private and PCI BAR memory
  * plug in here without touching the buffer or fault code.
@@ -32,34 +56,47 @@ struct mtmap_placement {
 	const char *name;
 	u32 id;
 	struct page *(*alloc)(struct mtmap_buffer *buf);
-	void (*release)(struct mtmap_buffer *buf, struct page *page);
+	void (*release)(struct mtmap_buffer *buf, struct page **pages,
+			unsigned int n, u32 type);
 };
 
 /**
  * struct mtmap_buffer - one buffer, owned by its file
  * @file: the buffer's file; its private_data points back here.
  * @placement: backing store of the pages.
+ * @owner: identity of the buffer in the memory-type table.
  * @size: size in bytes.
  * @npages: size in pages.
- * @memtype: effective MTMAP_MEMTYPE_* of the pages.
- * @req_memtype: MTMAP_MEMTYPE_* requested at creation.
+ * @memtype: effective MTMAP_MEMTYPE_* of every page (written under
+ *	@map_lock held for write).
+ * @req_memtype: MTMAP_MEMTYPE_* last requested by userspace.
  * @flags: MTMAP_CREATE_* flags.
+ * @map_lock: held for read while a fault looks up and maps a page, for
+ *	write while the memory type changes, so no PTE of the old type can
+ *	be created once the change has zapped them.
  * @lock: serialises page allocation so that racing faults on one page
  *	allocate it once.
  * @pages: page index -> struct page, filled on first touch.
  * @populated: number of entries in @pages.
+ * @nr_maps: number of VMAs mapping the buffer.
+ * @nr_pinned: per memory type, VMAs that asked for that type explicitly
+ *	(MTMAP_MMAP_OFFSET()); the type cannot change while any exist.
  */
 struct mtmap_buffer {
 	struct file *file;
 	const struct mtmap_placement *placement;
+	struct mtmap_owner owner;
 	u64 size;
 	pgoff_t npages;
 	u32 memtype;
 	u32 req_memtype;
 	u32 flags;
-	struct mutex lock;
+	struct rw_semaphore map_lock;
+	struct mutex lock; /* see @lock above */
 	struct xarray pages;
 	atomic_long_t populated;
+	atomic_t nr_maps;
+	atomic_t nr_pinned[MTMAP_MEMTYPE_WT + 1];
 };
 
 /* validate.c: pure argument checks, unit tested by KUnit */
@@ -67,6 +104,35 @@ int mtmap_validate_create(const struct mtmap_create *c, u64 max_bytes,
 			  const char **why);
 int mtmap_validate_range(u64 buf_pages, u64 pgoff, u64 npages,
 			 const char **why);
+int mtmap_validate_memtype(u32 memtype, const char **why);
+
+/* memtype.c */
+const char *mtmap_memtype_name(u32 type);
+u32 mtmap_memtype_effective(u32 type);
+pgprot_t mtmap_memtype_pgprot(u32 type, pgprot_t prot);
+int mtmap_memtype_directmap(struct page *page);
+int mtmap_owner_register(struct mtmap_owner *o);
+void mtmap_owner_unregister(struct mtmap_owner *o);
+int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n);
+int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
+			 unsigned int n, u32 from, u32 to);
+int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
+			 struct page **pages, unsigned int n, u32 type);
+int mtmap_track_remove(struct mtmap_owner *o, struct page **pages,
+		       unsigned int n);
+int mtmap_track_lookup(struct page *page, u32 *owner_id);
+void mtmap_track_show(struct seq_file *m);
+
+/* pool.c */
+struct page *mtmap_page_alloc_typed(struct mtmap_owner *o, u32 type, gfp_t gfp);
+void mtmap_pages_free_typed(struct mtmap_owner *o, struct page **pages,
+			    unsigned int n, u32 type);
+void mtmap_pages_release(struct mtmap_owner *o, struct page **pages,
+			 unsigned int n, u32 type);
+unsigned long mtmap_pools_drain(void);
+void mtmap_pools_show(struct seq_file *m);
+int mtmap_pools_init(void);
+void mtmap_pools_exit(void);
 
 /* placement.c */
 const struct mtmap_placement *mtmap_placement_get(u32 id);
@@ -77,7 +143,17 @@ struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx);
 int mtmap_fs_init(void);
 void mtmap_fs_exit(void);
 
+/* Type a mapping asked for with MTMAP_MMAP_OFFSET(), or -1 for none. */
+static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
+{
+	return (int)(vma->vm_pgoff >> MTMAP_PGOFF_TYPE_SHIFT) - 1;
+}
+
 /* fault.c */
 extern const struct vm_operations_struct mtmap_vm_ops;
+
+/* debugfs.c */
+void mtmap_debugfs_init(void);
+void mtmap_debugfs_exit(void);
 
 #endif /* _MTMAP_H */

@@ -12,25 +12,24 @@
  * because a failed allocation is reported to the faulting task as
  * VM_FAULT_OOM, and fault injection must not produce splats.
  */
-#define MTMAP_SYSTEM_GFP (GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_ZERO | __GFP_NOWARN)
+#define MTMAP_SYSTEM_GFP (GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN)
 
-static struct page *mtmap_system_alloc_page(struct mtmap_buffer *buf)
+static struct page *mtmap_system_alloc(struct mtmap_buffer *buf)
 {
-	struct page *page = alloc_page(MTMAP_SYSTEM_GFP);
-
-	return page ? page : ERR_PTR(-ENOMEM);
+	return mtmap_page_alloc_typed(&buf->owner, buf->memtype, MTMAP_SYSTEM_GFP);
 }
 
-static void mtmap_system_free_page(struct mtmap_buffer *buf, struct page *page)
+static void mtmap_system_release(struct mtmap_buffer *buf, struct page **pages,
+				 unsigned int n, u32 type)
 {
-	put_page(page);
+	mtmap_pages_free_typed(&buf->owner, pages, n, type);
 }
 
 static const struct mtmap_placement mtmap_placement_system = {
 	.name = "system",
 	.id = MTMAP_PLACEMENT_SYSTEM,
-	.alloc = mtmap_system_alloc_page,
-	.release = mtmap_system_free_page,
+	.alloc = mtmap_system_alloc,
+	.release = mtmap_system_release,
 };
 
 /**

@@ -40,28 +40,12 @@ int mtmap_validate_create(const struct mtmap_create *c, u64 max_bytes,
 		*why = "size not a multiple of the page size";
 		return -EINVAL;
 	}
-	if (c->size > max_bytes) {
+	if (c->size > max_bytes || c->size > MTMAP_MAX_BYTES) {
 		*why = "size above max_buffer_mb";
 		return -EINVAL;
 	}
-	switch (c->memtype) {
-	case MTMAP_MEMTYPE_WB:
-		break;
-	case MTMAP_MEMTYPE_WT:
-		/*
-		 * x86 exports no way to make the direct map of RAM WT, so a WT
-		 * user mapping would alias a WB kernel mapping.
-		 */
-		*why = "WT is not available for RAM";
+	if (mtmap_validate_memtype(c->memtype, why))
 		return -EINVAL;
-	case MTMAP_MEMTYPE_WC:
-	case MTMAP_MEMTYPE_UC_MINUS:
-		*why = "memtype not supported yet";
-		return -EINVAL;
-	default:
-		*why = "unknown memtype";
-		return -EINVAL;
-	}
 	if (c->placement != MTMAP_PLACEMENT_SYSTEM) {
 		*why = "unknown placement";
 		return -EINVAL;
@@ -69,6 +53,34 @@ int mtmap_validate_create(const struct mtmap_create *c, u64 max_bytes,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_validate_create);
+
+/**
+ * mtmap_validate_memtype() - check a memory type asked for a RAM buffer
+ * @memtype: MTMAP_MEMTYPE_* value from userspace
+ * @why: set to a short reason on failure
+ *
+ * Return: 0 for WB, WC and UC-; -EINVAL otherwise.
+ */
+int mtmap_validate_memtype(u32 memtype, const char **why)
+{
+	switch (memtype) {
+	case MTMAP_MEMTYPE_WB:
+	case MTMAP_MEMTYPE_WC:
+	case MTMAP_MEMTYPE_UC_MINUS:
+		return 0;
+	case MTMAP_MEMTYPE_WT:
+		/*
+		 * x86 exports no way to make the direct map of RAM WT, so a WT
+		 * user mapping would alias a WB kernel mapping.
+		 */
+		*why = "WT is not available for RAM";
+		return -EINVAL;
+	default:
+		*why = "unknown memtype";
+		return -EINVAL;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_validate_memtype);
 
 /**
  * mtmap_validate_range() - check that a page range lies inside a buffer

@@ -34,8 +34,12 @@
  * no way for a module to make the kernel direct map of RAM write-through,
  * so a WT buffer in RAM would alias WT with WB. Refused with EINVAL.
  *
- * Until the memory-type support lands, only %MTMAP_MEMTYPE_WB is accepted;
- * the other values are refused with EINVAL.
+ * RAM buffers accept WB, WC and UC-. For a WC or UC- buffer the kernel's
+ * own (direct map) alias of every page is converted to the same type
+ * before any user mapping of the page exists, and back to WB before the
+ * page is freed: a page never has two types at once. With PAT disabled
+ * (``nopat``) the kernel has no WC and gives UC- instead;
+ * struct mtmap_info.memtype reports the effective type.
  */
 #define MTMAP_MEMTYPE_WB	0
 #define MTMAP_MEMTYPE_WC	1
@@ -54,7 +58,8 @@
  * struct mtmap_create - argument of %MTMAP_IOC_CREATE
  * @size: in: buffer size in bytes; a non-zero multiple of the page size,
  *	at most the module parameter max_buffer_mb MiB.
- * @memtype: in: one of the MTMAP_MEMTYPE_* values.
+ * @memtype: in: MTMAP_MEMTYPE_WB, _WC or _UC_MINUS (WT: EINVAL, see
+ *	"memory types").
  * @flags: in: MTMAP_CREATE_* flags; none are defined yet, must be 0.
  * @fd: out: the new buffer's file descriptor (opened O_RDWR|O_CLOEXEC).
  * @placement: in: one of the MTMAP_PLACEMENT_* values.
@@ -100,6 +105,21 @@ struct mtmap_info {
 /* Size of the first published struct mtmap_info. */
 #define MTMAP_INFO_SIZE_VER0	64
 
+/**
+ * struct mtmap_set_memtype - argument of %MTMAP_IOC_SET_MEMTYPE
+ * @memtype: in: the new type, MTMAP_MEMTYPE_WB, _WC or _UC_MINUS.
+ * @flags: must be zero.
+ * @reserved: must be zero.
+ */
+struct mtmap_set_memtype {
+	__u32 memtype;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/* Size of the first published struct mtmap_set_memtype. */
+#define MTMAP_SET_MEMTYPE_SIZE_VER0	24
+
 #define MTMAP_IOC_MAGIC		'M'
 
 /**
@@ -122,14 +142,49 @@ struct mtmap_info {
 #define MTMAP_IOC_INFO		_IOR(MTMAP_IOC_MAGIC, 0x01, struct mtmap_info)
 
 /**
+ * define MTMAP_IOC_SET_MEMTYPE - change the memory type of a live buffer
+ *
+ * Works while the buffer is mapped, in any number of processes: every
+ * user PTE of the buffer is zapped, the populated pages are converted in
+ * batches, and the next touch of each page faults it back in with the new
+ * type. Faults racing with the change wait for it. Data is preserved.
+ *
+ * Errors: EINVAL (unknown type, WT, non-zero flags/reserved, struct too
+ * small), E2BIG, EFAULT, EBUSY (a mapping asked for the current type
+ * explicitly with MTMAP_MMAP_OFFSET(): it would alias the new one),
+ * ENOMEM (conversion failed; the buffer keeps its old type), ENOTTY (on
+ * the /dev/mtmap fd).
+ */
+#define MTMAP_IOC_SET_MEMTYPE	_IOW(MTMAP_IOC_MAGIC, 0x02, struct mtmap_set_memtype)
+
+/**
+ * define MTMAP_MMAP_TYPE_SHIFT - mmap offset bit where a type request starts
+ *
+ * An mmap offset of MTMAP_MMAP_OFFSET(type) + byte offset maps the buffer
+ * and asks for @type explicitly: if the buffer's pages are of another
+ * type the mmap fails with EBUSY (it would create an alias of another
+ * type), and while such a mapping exists MTMAP_IOC_SET_MEMTYPE to another
+ * type fails with EBUSY. A plain offset (below 1 << 40) maps with
+ * whatever type the buffer has. Buffers are therefore smaller than 1 TiB.
+ */
+#define MTMAP_MMAP_TYPE_SHIFT	40
+#define MTMAP_MMAP_OFFSET(memtype) \
+	(((__u64)(memtype) + 1) << MTMAP_MMAP_TYPE_SHIFT)
+
+/**
  * DOC: mmap of a buffer fd
  *
  * Only MAP_SHARED mappings are allowed (MAP_PRIVATE: EINVAL). The file
- * offset and the length must lie inside the buffer (EINVAL otherwise).
+ * offset (less any MTMAP_MMAP_OFFSET() part) and the length must lie
+ * inside the buffer (EINVAL otherwise). The user PTEs carry the buffer's
+ * memory type, the same as the kernel's alias of each page.
  * A mapping cannot grow with mremap() (EFAULT from mremap, as for any
  * VM_DONTEXPAND mapping). Touching a page allocates it, zeroed; the first
  * write to a page costs exactly one page fault and leaves the PTE writable
- * and dirty.
+ * (and the CPU sets it dirty on that write). A read fault of a writable
+ * mapping also maps the page writable, so a later write costs no fault.
+ * PTEs are PFN mappings (no struct page reference, as TTM does), so
+ * get_user_pages() on a buffer mapping fails.
  */
 
 #endif /* _UAPI_LINUX_MTMAP_H */

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the memory-type table and the page pools. They run on
+ * x86 in the test VMs and really call set_pages_array_*(), then read the
+ * direct map back with lookup_address() (TTM's pool tests run on UML and
+ * never convert anything).
+ */
+#include <kunit/test.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+
+#include "compat.h"
+#include "mtmap.h"
+
+#define NPAGES 8
+
+struct memtype_ctx {
+	struct mtmap_owner a, b;
+	struct page *pages[NPAGES];
+};
+
+static int memtype_test_init(struct kunit *test)
+{
+	struct memtype_ctx *ctx;
+	unsigned int i;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->a.kind = "kunit";
+	ctx->b.kind = "kunit";
+	KUNIT_ASSERT_EQ(test, mtmap_owner_register(&ctx->a), 0);
+	KUNIT_ASSERT_EQ(test, mtmap_owner_register(&ctx->b), 0);
+	for (i = 0; i < NPAGES; i++) {
+		ctx->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, ctx->pages[i]);
+	}
+	test->priv = ctx;
+	return 0;
+}
+
+static void memtype_test_exit(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	unsigned int i;
+	u32 owner;
+
+	for (i = 0; i < NPAGES; i++) {
+		if (!ctx->pages[i])
+			continue;
+		/* Whatever a failed test left behind: back to WB, untracked. */
+		if (mtmap_track_lookup(ctx->pages[i], &owner) >= 0) {
+			struct mtmap_owner *o = owner == ctx->a.id ? &ctx->a : &ctx->b;
+			int t = mtmap_track_lookup(ctx->pages[i], &owner);
+
+			if (t != MTMAP_MEMTYPE_WB)
+				mtmap_track_set_type(o, &ctx->pages[i], 1, t, MTMAP_MEMTYPE_WB);
+			mtmap_track_remove(o, &ctx->pages[i], 1);
+		}
+		__free_page(ctx->pages[i]);
+	}
+	mtmap_owner_unregister(&ctx->a);
+	mtmap_owner_unregister(&ctx->b);
+}
+
+static void expect_all(struct kunit *test, struct page **pages, int type,
+		       u32 owner_id)
+{
+	unsigned int i;
+	u32 owner;
+
+	for (i = 0; i < NPAGES; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, mtmap_track_lookup(pages[i], &owner), type,
+				    "page %u", i);
+		KUNIT_EXPECT_EQ(test, owner, owner_id);
+		if (type >= 0)
+			KUNIT_EXPECT_EQ_MSG(test, mtmap_memtype_directmap(pages[i]),
+					    (int)mtmap_memtype_effective(type),
+					    "direct map of page %u", i);
+	}
+}
+
+static void track_state_machine(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+
+	KUNIT_ASSERT_EQ(test, mtmap_track_add(&ctx->a, p, NPAGES), 0);
+	expect_all(test, p, MTMAP_MEMTYPE_WB, ctx->a.id);
+	/* Detect: already tracked pages cannot be added again. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_add(&ctx->b, p, NPAGES), -EBUSY);
+
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES,
+						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_WC), 0);
+	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
+
+	/* The pages are WC now: asking for them as WB -> UC- is a conflict. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES,
+						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_UC_MINUS),
+			-EBUSY);
+	/* Another owner cannot touch them. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->b, p, NPAGES,
+						   MTMAP_MEMTYPE_WC, MTMAP_MEMTYPE_WB),
+			-EBUSY);
+	/* A non-WB page must never be untracked (and then freed). */
+	KUNIT_EXPECT_EQ(test, mtmap_track_remove(&ctx->a, p, NPAGES), -EBUSY);
+	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
+
+	/* Detect, then commit: one foreign page makes the whole call fail. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_transfer(&ctx->a, &ctx->b, p, NPAGES,
+						   MTMAP_MEMTYPE_UC_MINUS), -EBUSY);
+	KUNIT_ASSERT_EQ(test, mtmap_track_transfer(&ctx->a, &ctx->b, p, NPAGES,
+						   MTMAP_MEMTYPE_WC), 0);
+	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->b.id);
+
+	/* WC -> UC- goes through WB inside one call. */
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, p, NPAGES,
+						   MTMAP_MEMTYPE_WC, MTMAP_MEMTYPE_UC_MINUS), 0);
+	expect_all(test, p, MTMAP_MEMTYPE_UC_MINUS, ctx->b.id);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, p, NPAGES,
+						   MTMAP_MEMTYPE_UC_MINUS, MTMAP_MEMTYPE_WB), 0);
+	expect_all(test, p, MTMAP_MEMTYPE_WB, ctx->b.id);
+
+	KUNIT_ASSERT_EQ(test, mtmap_track_remove(&ctx->b, p, NPAGES), 0);
+	expect_all(test, p, -ENOENT, 0);
+}
+
+static void track_partial_conflict(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+
+	/* Half the pages belong to b: a's conversion of all must change none. */
+	KUNIT_ASSERT_EQ(test, mtmap_track_add(&ctx->a, p, NPAGES / 2), 0);
+	KUNIT_ASSERT_EQ(test, mtmap_track_add(&ctx->b, p + NPAGES / 2, NPAGES / 2), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES,
+						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_WC), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mtmap_memtype_directmap(p[0]), MTMAP_MEMTYPE_WB);
+	KUNIT_EXPECT_EQ(test, mtmap_memtype_directmap(p[NPAGES - 1]), MTMAP_MEMTYPE_WB);
+	KUNIT_EXPECT_EQ(test, mtmap_track_remove(&ctx->a, p, NPAGES / 2), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_track_remove(&ctx->b, p + NPAGES / 2, NPAGES / 2), 0);
+}
+
+static void pool_reuse_and_drain(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page *page, *again;
+	u32 owner;
+	u8 *va;
+
+	mtmap_pools_drain();
+	page = mtmap_page_alloc_typed(&ctx->a, MTMAP_MEMTYPE_WC, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	KUNIT_EXPECT_EQ(test, mtmap_track_lookup(page, &owner), MTMAP_MEMTYPE_WC);
+	KUNIT_EXPECT_EQ(test, owner, ctx->a.id);
+	KUNIT_EXPECT_EQ(test, mtmap_memtype_directmap(page),
+			(int)mtmap_memtype_effective(MTMAP_MEMTYPE_WC));
+	va = page_address(page);
+	KUNIT_EXPECT_EQ(test, va[0] | va[PAGE_SIZE - 1], 0);
+	memset(va, 0xa5, PAGE_SIZE);
+
+	/* Back to the pool: still WC, owned by the pool, and cleared. */
+	mtmap_pages_free_typed(&ctx->a, &page, 1, MTMAP_MEMTYPE_WC);
+	KUNIT_EXPECT_EQ(test, mtmap_track_lookup(page, &owner), MTMAP_MEMTYPE_WC);
+	KUNIT_EXPECT_NE(test, owner, ctx->a.id);
+
+	/* LIFO: the next allocation reuses it, with no conversion. */
+	again = mtmap_page_alloc_typed(&ctx->b, MTMAP_MEMTYPE_WC, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(again));
+	KUNIT_EXPECT_PTR_EQ(test, again, page);
+	KUNIT_EXPECT_EQ(test, mtmap_track_lookup(again, &owner), MTMAP_MEMTYPE_WC);
+	KUNIT_EXPECT_EQ(test, owner, ctx->b.id);
+	va = page_address(again);
+	KUNIT_EXPECT_EQ(test, va[0] | va[PAGE_SIZE / 2] | va[PAGE_SIZE - 1], 0);
+
+	mtmap_pages_free_typed(&ctx->b, &again, 1, MTMAP_MEMTYPE_WC);
+	/* Draining converts every pool page back to WB before freeing it. */
+	KUNIT_EXPECT_GT(test, mtmap_pools_drain(), 0UL);
+	KUNIT_EXPECT_EQ(test, mtmap_track_lookup(page, &owner), -ENOENT);
+}
+
+static struct kunit_case mtmap_memtype_cases[] = {
+	KUNIT_CASE(track_state_machine),
+	KUNIT_CASE(track_partial_conflict),
+	KUNIT_CASE(pool_reuse_and_drain),
+	{}
+};
+
+static struct kunit_suite mtmap_memtype_suite = {
+	.name = "mtmap_memtype",
+	.init = memtype_test_init,
+	.exit = memtype_test_exit,
+	.test_cases = mtmap_memtype_cases,
+};
+
+kunit_test_suites(&mtmap_memtype_suite);

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory types of RAM pages, tracked PAT style.
+ *
+ * Every page mtmap owns is in one table, keyed by pfn, recording its owner
+ * (a buffer or a pool) and its memory type. All changes go through this
+ * file in two passes, as x86's reserve_ram_pages_type() does: first check
+ * every page (detect), then change them all (commit). A page that is not
+ * in the state the caller believes is a conflict: -EBUSY, logged, nothing
+ * changed.
+ *
+ * This is also the only place that converts the kernel direct map: the
+ * type recorded here and the direct map of a page agree whenever a user
+ * PTE to the page can exist (callers convert before mapping and zap
+ * before converting).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <kunit/visibility.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/set_memory.h>
+#include <linux/xarray.h>
+#include <asm/memtype.h>
+#include <asm/pgtable.h>
+
+#include "mtmap.h"
+
+/* pfn -> xa_mk_value(owner id << 2 | memtype) */
+static DEFINE_XARRAY(mtmap_track);
+/* owner id -> struct mtmap_owner */
+static DEFINE_XARRAY_ALLOC1(mtmap_owners);
+/* Serialises detect+commit of type changes and ownership transfers. */
+static DEFINE_MUTEX(mtmap_track_lock);
+
+#define MTMAP_TYPE_BITS 2
+#define MTMAP_TYPE_MASK ((1UL << MTMAP_TYPE_BITS) - 1)
+
+static const char * const mtmap_memtype_names[] = {
+	[MTMAP_MEMTYPE_WB] = "WB",
+	[MTMAP_MEMTYPE_WC] = "WC",
+	[MTMAP_MEMTYPE_UC_MINUS] = "UC-",
+	[MTMAP_MEMTYPE_WT] = "WT",
+};
+
+/**
+ * mtmap_memtype_name() - printable name of a memory type
+ * @type: MTMAP_MEMTYPE_* value
+ *
+ * Return: a static string, "?" for an unknown value.
+ */
+const char *mtmap_memtype_name(u32 type)
+{
+	return type < ARRAY_SIZE(mtmap_memtype_names) ? mtmap_memtype_names[type] : "?";
+}
+
+/**
+ * mtmap_memtype_effective() - the type the kernel really gives for @type
+ * @type: a requested MTMAP_MEMTYPE_* value (WB, WC or UC-)
+ *
+ * With PAT disabled (nopat) x86 has no write-combining: set_memory_wc()
+ * and pgprot_writecombine() both produce UC-. Report what the page
+ * tables will say.
+ *
+ * Return: the effective MTMAP_MEMTYPE_* value.
+ */
+u32 mtmap_memtype_effective(u32 type)
+{
+	if (type == MTMAP_MEMTYPE_WC && !pat_enabled())
+		return MTMAP_MEMTYPE_UC_MINUS;
+	return type;
+}
+
+/**
+ * mtmap_memtype_pgprot() - apply a memory type to a page protection
+ * @type: MTMAP_MEMTYPE_* (WB, WC or UC-)
+ * @prot: a protection with WB cache bits, e.g. from vm_get_page_prot()
+ *
+ * Return: @prot with the cache bits of @type.
+ */
+pgprot_t mtmap_memtype_pgprot(u32 type, pgprot_t prot)
+{
+	switch (type) {
+	case MTMAP_MEMTYPE_WC:
+		return pgprot_writecombine(prot);
+	case MTMAP_MEMTYPE_UC_MINUS:
+		return pgprot_noncached(prot);
+	default:
+		return prot;
+	}
+}
+
+/**
+ * mtmap_memtype_directmap() - read the memory type of a page's kernel alias
+ * @page: a lowmem page
+ *
+ * Reads the direct-map page table entry itself, an oracle independent of
+ * both mtmap's table and the kernel's page-flag tracking.
+ *
+ * Return: MTMAP_MEMTYPE_* of the direct map, or -ENOENT if unmapped and
+ * -EIO for a cache mode mtmap never sets.
+ */
+int mtmap_memtype_directmap(struct page *page)
+{
+	unsigned int level;
+	pteval_t bits;
+	pte_t *pte;
+	u32 t;
+
+	pte = lookup_address((unsigned long)page_address(page), &level);
+	if (!pte || !pte_present(*pte))
+		return -ENOENT;
+	bits = pte_flags(*pte);
+	if (level != PG_LEVEL_4K)
+		bits = protval_large_2_4k(bits);
+	bits &= _PAGE_CACHE_MASK;
+	for (t = MTMAP_MEMTYPE_WB; t <= MTMAP_MEMTYPE_UC_MINUS; t++) {
+		if (bits == (cachemode2protval(t == MTMAP_MEMTYPE_WB ? _PAGE_CACHE_MODE_WB :
+					       t == MTMAP_MEMTYPE_WC ? _PAGE_CACHE_MODE_WC :
+					       _PAGE_CACHE_MODE_UC_MINUS) & _PAGE_CACHE_MASK))
+			return mtmap_memtype_effective(t) == t ? t : MTMAP_MEMTYPE_UC_MINUS;
+	}
+	return -EIO;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_memtype_directmap);
+
+/**
+ * mtmap_owner_register() - give an owner an id in the tracking table
+ * @o: the owner; @o->kind and @o->name must be set
+ *
+ * Return: 0 or -ENOMEM/-EBUSY.
+ */
+int mtmap_owner_register(struct mtmap_owner *o)
+{
+	return xa_alloc(&mtmap_owners, &o->id, o,
+			XA_LIMIT(1, (UINT_MAX >> MTMAP_TYPE_BITS)), GFP_KERNEL);
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_owner_register);
+
+/**
+ * mtmap_owner_unregister() - drop an owner that owns no page any more
+ * @o: the owner
+ */
+void mtmap_owner_unregister(struct mtmap_owner *o)
+{
+	xa_erase(&mtmap_owners, o->id);
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_owner_unregister);
+
+static void *mtmap_entry(const struct mtmap_owner *o, u32 type)
+{
+	return xa_mk_value(((unsigned long)o->id << MTMAP_TYPE_BITS) | type);
+}
+
+static void mtmap_conflict(const char *op, struct page *page,
+			   const struct mtmap_owner *o, u32 want, void *cur)
+{
+	unsigned long v = xa_to_value(cur);
+
+	pr_notice_ratelimited("%s[%d]: %s: pfn %#lx wanted by %s %u as %s, but %s (owner %lu, type %s)\n",
+			      current->comm, task_pid_nr(current), op,
+			      page_to_pfn(page), o->kind, o->id,
+			      mtmap_memtype_name(want),
+			      cur ? "tracked" : "untracked",
+			      cur ? v >> MTMAP_TYPE_BITS : 0,
+			      mtmap_memtype_name(cur ? v & MTMAP_TYPE_MASK : 0));
+}
+
+/**
+ * mtmap_track_add() - start tracking fresh pages as WB, owned by @o
+ * @o: registered owner
+ * @pages: pages straight from the page allocator
+ * @n: number of pages
+ *
+ * Detect: no page may be tracked already and each direct map must be WB
+ * (a page freed by someone else while still WC would show up here).
+ *
+ * Return: 0, -EBUSY on a conflict, -ENOMEM.
+ */
+int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		void *cur = xa_load(&mtmap_track, page_to_pfn(pages[i]));
+
+		if (cur || mtmap_memtype_directmap(pages[i]) != MTMAP_MEMTYPE_WB) {
+			mtmap_conflict("add", pages[i], o, MTMAP_MEMTYPE_WB, cur);
+			return -EBUSY;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		err = xa_err(xa_store(&mtmap_track, page_to_pfn(pages[i]),
+				      mtmap_entry(o, MTMAP_MEMTYPE_WB), GFP_KERNEL));
+		if (err) {
+			while (i--)
+				xa_erase(&mtmap_track, page_to_pfn(pages[i]));
+			return err;
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_add);
+
+/* Detect pass shared by the operations below; called with the lock held. */
+static int mtmap_track_check(const char *op, struct mtmap_owner *o,
+			     struct page **pages, unsigned int n, u32 type)
+{
+	void *want = mtmap_entry(o, type);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		void *cur = xa_load(&mtmap_track, page_to_pfn(pages[i]));
+
+		if (cur != want) {
+			mtmap_conflict(op, pages[i], o, type, cur);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+static void mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
+			       unsigned int n, u32 type)
+{
+	unsigned int i;
+
+	/* Entries exist, so storing over them allocates nothing. */
+	for (i = 0; i < n; i++)
+		xa_store(&mtmap_track, page_to_pfn(pages[i]),
+			 mtmap_entry(o, type), GFP_NOWAIT);
+}
+
+static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
+{
+	switch (type) {
+	case MTMAP_MEMTYPE_WB:
+		return set_pages_array_wb(pages, n);
+	case MTMAP_MEMTYPE_WC:
+		return set_pages_array_wc(pages, n);
+	case MTMAP_MEMTYPE_UC_MINUS:
+		return set_pages_array_uc(pages, n);
+	default:
+		return -EINVAL;
+	}
+}
+
+/**
+ * mtmap_track_set_type() - convert pages owned by @o from @from to @to
+ * @o: owner of every page
+ * @pages: the pages, none of them mapped to userspace
+ * @n: number of pages; converted with one batched call per step
+ * @from: current type of every page
+ * @to: new type (WB, WC or UC-)
+ *
+ * Non-WB to non-WB goes through WB, as x86 requires.
+ *
+ * Return: 0; -EBUSY if a page is not owned by @o as @from (nothing is
+ * changed); or the error of the conversion, after which the pages are
+ * back to @from where that was possible and are tracked as what they are.
+ */
+int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
+			 unsigned int n, u32 from, u32 to)
+{
+	int err;
+
+	if (to > MTMAP_MEMTYPE_UC_MINUS)
+		return -EINVAL;
+	mutex_lock(&mtmap_track_lock);
+	err = mtmap_track_check("set_type", o, pages, n, from);
+	if (err || from == to)
+		goto out;
+	if (from != MTMAP_MEMTYPE_WB) {
+		err = set_pages_array_wb(pages, n);
+		if (err)
+			goto out;
+		mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
+	}
+	if (to != MTMAP_MEMTYPE_WB) {
+		err = mtmap_set_pages(pages, n, to);
+		if (err) {
+			/* Pages are WB now; put them back where they were. */
+			if (from != MTMAP_MEMTYPE_WB && !mtmap_set_pages(pages, n, from))
+				mtmap_track_commit(o, pages, n, from);
+			goto out;
+		}
+	}
+	mtmap_track_commit(o, pages, n, to);
+out:
+	mutex_unlock(&mtmap_track_lock);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_set_type);
+
+/**
+ * mtmap_track_transfer() - hand pages of type @type from one owner to another
+ * @from: current owner of every page
+ * @to: new owner
+ * @pages: the pages
+ * @n: number of pages
+ * @type: type of every page
+ *
+ * Return: 0, or -EBUSY (nothing changed) if a page is not @from's as @type.
+ */
+int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
+			 struct page **pages, unsigned int n, u32 type)
+{
+	int err;
+
+	mutex_lock(&mtmap_track_lock);
+	err = mtmap_track_check("transfer", from, pages, n, type);
+	if (!err)
+		mtmap_track_commit(to, pages, n, type);
+	mutex_unlock(&mtmap_track_lock);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_transfer);
+
+/**
+ * mtmap_track_remove() - stop tracking WB pages before they are freed
+ * @o: owner of every page
+ * @pages: the pages, all WB
+ * @n: number of pages
+ *
+ * A page still tracked as WC or UC- must never reach the page allocator:
+ * the next owner would get a non-WB kernel alias. That is refused.
+ *
+ * Return: 0, or -EBUSY (nothing changed).
+ */
+int mtmap_track_remove(struct mtmap_owner *o, struct page **pages,
+		       unsigned int n)
+{
+	unsigned int i;
+	int err;
+
+	mutex_lock(&mtmap_track_lock);
+	err = mtmap_track_check("remove", o, pages, n, MTMAP_MEMTYPE_WB);
+	if (!err) {
+		for (i = 0; i < n; i++)
+			xa_erase(&mtmap_track, page_to_pfn(pages[i]));
+	}
+	mutex_unlock(&mtmap_track_lock);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_remove);
+
+/**
+ * mtmap_track_lookup() - current owner and type of a page
+ * @page: the page
+ * @owner_id: set to the owner id, 0 if untracked
+ *
+ * Return: MTMAP_MEMTYPE_* or -ENOENT if untracked.
+ */
+int mtmap_track_lookup(struct page *page, u32 *owner_id)
+{
+	void *cur = xa_load(&mtmap_track, page_to_pfn(page));
+
+	*owner_id = cur ? xa_to_value(cur) >> MTMAP_TYPE_BITS : 0;
+	return cur ? (int)(xa_to_value(cur) & MTMAP_TYPE_MASK) : -ENOENT;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_lookup);
+
+static void mtmap_track_show_range(struct seq_file *m, unsigned long start,
+				   unsigned long last, unsigned long v, bool ok)
+{
+	struct mtmap_owner *o = xa_load(&mtmap_owners, v >> MTMAP_TYPE_BITS);
+
+	seq_printf(m, "%#lx-%#lx %s %s:%s %d %s\n", start, last,
+		   mtmap_memtype_name(v & MTMAP_TYPE_MASK),
+		   o ? o->kind : "?", o ? o->name : "?",
+		   o && o->nr_maps ? atomic_read(o->nr_maps) : 0,
+		   ok ? "ok" : "MISMATCH");
+}
+
+/**
+ * mtmap_track_show() - print every tracked range, for debugfs
+ * @m: seq_file to print to
+ *
+ * Consecutive pfns with the same owner and type are one line. The last
+ * column re-reads the direct map of every page of the range: "ok" when
+ * all of them have the tracked type, "MISMATCH" otherwise.
+ */
+void mtmap_track_show(struct seq_file *m)
+{
+	unsigned long pfn, start = 0, last = 0, cur_v = 0;
+	bool have = false, ok = true;
+	void *entry;
+
+	seq_puts(m, "# pfn-range type owner maps directmap\n");
+	mutex_lock(&mtmap_track_lock);
+	xa_for_each(&mtmap_track, pfn, entry) {
+		unsigned long v = xa_to_value(entry);
+
+		if (have && (pfn != last + 1 || v != cur_v)) {
+			mtmap_track_show_range(m, start, last, cur_v, ok);
+			have = false;
+		}
+		if (!have) {
+			start = pfn;
+			cur_v = v;
+			ok = true;
+			have = true;
+		}
+		last = pfn;
+		if (mtmap_memtype_directmap(pfn_to_page(pfn)) !=
+		    mtmap_memtype_effective(v & MTMAP_TYPE_MASK))
+			ok = false;
+	}
+	if (have)
+		mtmap_track_show_range(m, start, last, cur_v, ok);
+	mutex_unlock(&mtmap_track_lock);
+}
