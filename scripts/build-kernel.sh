@@ -14,6 +14,14 @@ ver=${src##*/linux-}
 hash=$( (cat "$frag"; gcc --version | head -1) | sha256sum | cut -c1-12)
 bld=$MTMAP_CACHE/build/$lane-$ver-$hash
 
+# One build per directory at a time: a second caller waits for the first.
+mkdir -p "$MTMAP_CACHE/build"
+exec 9>"$bld.lock"
+if ! flock -n 9; then
+	log "$lane: another build of $bld is running; waiting for it"
+	flock 9
+fi
+
 if [ -f "$bld/.mtmap-built" ]; then
 	echo "$bld"
 	exit 0

@@ -25,6 +25,11 @@
 #include "compat.h"
 #include "mtmap.h"
 
+#define MTMAP_BATCH 512
+
+typedef int (*mtmap_batch_fn)(struct mtmap_buffer *buf, struct page **pages,
+			      unsigned int n, void *arg);
+
 /* "mtmp": identifies our pseudo filesystem in statfs(). */
 #define MTMAP_FS_MAGIC 0x6d746d70
 
@@ -101,16 +106,11 @@ out:
 	return page;
 }
 
-#define MTMAP_BATCH 512
-
 /*
  * Call @fn on the buffer's populated pages, MTMAP_BATCH at a time, so that
  * memory-type conversions are batched (one TLB flush per call).
  */
-typedef int (*mtmap_batch_fn)(struct mtmap_buffer *buf, struct page **pages,
-			      unsigned int n, void *arg);
-
-static int mtmap_buffer_for_each_batch(struct mtmap_buffer *buf,
+static int mtmap_buffer_batched(struct mtmap_buffer *buf,
 				       mtmap_batch_fn fn, void *arg)
 {
 	struct page **batch;
@@ -147,7 +147,7 @@ static int mtmap_buffer_release_batch(struct mtmap_buffer *buf,
 
 static void mtmap_buffer_free(struct mtmap_buffer *buf)
 {
-	if (mtmap_buffer_for_each_batch(buf, mtmap_buffer_release_batch, NULL)) {
+	if (mtmap_buffer_batched(buf, mtmap_buffer_release_batch, NULL)) {
 		/* No memory for a batch array: give pages back one by one. */
 		unsigned long idx;
 		struct page *page;
@@ -328,10 +328,10 @@ static long mtmap_ioctl_set_memtype(struct mtmap_buffer *buf, void __user *uarg,
 	 */
 	unmap_mapping_range(buf->file->f_mapping, 0, 0, 1);
 	cv = (struct mtmap_convert){ .from = buf->memtype, .to = eff };
-	err = mtmap_buffer_for_each_batch(buf, mtmap_buffer_convert_batch, &cv);
+	err = mtmap_buffer_batched(buf, mtmap_buffer_convert_batch, &cv);
 	if (err) {
 		if (cv.done)
-			mtmap_buffer_for_each_batch(buf, mtmap_buffer_unconvert_batch, &cv);
+			mtmap_buffer_batched(buf, mtmap_buffer_unconvert_batch, &cv);
 		goto out;
 	}
 	WRITE_ONCE(buf->memtype, eff);
