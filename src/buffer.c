@@ -110,8 +110,8 @@ out:
  * Call @fn on the buffer's populated pages, MTMAP_BATCH at a time, so that
  * memory-type conversions are batched (one TLB flush per call).
  */
-static int mtmap_buffer_batched(struct mtmap_buffer *buf,
-				       mtmap_batch_fn fn, void *arg)
+static int mtmap_buffer_batched(struct mtmap_buffer *buf, mtmap_batch_fn fn,
+				void *arg)
 {
 	struct page **batch;
 	unsigned long idx;
