@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
@@ -156,6 +157,7 @@ static void mtmap_buffer_free(struct mtmap_buffer *buf)
 			buf->placement->release(buf, &page, 1, buf->memtype);
 	}
 	xa_destroy(&buf->pages);
+	bitmap_free(buf->dirty);
 	mtmap_owner_unregister(&buf->owner);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
@@ -226,7 +228,7 @@ static int mtmap_buffer_mmap(struct file *file, struct vm_area_struct *vma)
 	 */
 	mtmap_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_page_prot = mtmap_memtype_pgprot(buf->memtype, vma->vm_page_prot);
-	vma->vm_ops = &mtmap_vm_ops;
+	vma->vm_ops = buf->dirty ? &mtmap_vm_ops_dirty : &mtmap_vm_ops;
 	return 0;
 }
 
@@ -342,6 +344,56 @@ out:
 	return err;
 }
 
+static long mtmap_ioctl_get_dirty(struct mtmap_buffer *buf, void __user *uarg,
+				  size_t usize)
+{
+	struct mtmap_get_dirty req;
+	unsigned long *snap;
+	int err;
+
+	if (usize < MTMAP_GET_DIRTY_SIZE_VER0)
+		return -EINVAL;
+	err = copy_struct_from_user(&req, sizeof(req), uarg, usize);
+	if (err)
+		return err;
+	if (!buf->dirty || req.reserved[0] || req.reserved[1] ||
+	    req.bitmap_size < DIV_ROUND_UP(buf->npages, 64) * 8) {
+		pr_notice_ratelimited("%s[%d]: get_dirty: %s\n",
+				      current->comm, task_pid_nr(current),
+				      !buf->dirty ? "buffer does not track dirty pages" :
+				      req.bitmap_size < DIV_ROUND_UP(buf->npages, 64) * 8 ?
+				      "bitmap too small" : "reserved field not zero");
+		return -EINVAL;
+	}
+	snap = bitmap_zalloc(round_up(buf->npages, 64), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+
+	/*
+	 * Write-protect (zap) first, then take the bits, both with faults
+	 * excluded: every write after this point faults and lands in the
+	 * next report.
+	 */
+	down_write(&buf->map_lock);
+	unmap_mapping_range(buf->file->f_mapping, 0, 0, 1);
+	bitmap_copy(snap, buf->dirty, buf->npages);
+	bitmap_zero(buf->dirty, buf->npages);
+	up_write(&buf->map_lock);
+
+	req.dirty = bitmap_weight(snap, buf->npages);
+	err = -EFAULT;
+	/* On 64-bit, an unsigned long bitmap is the uAPI's __u64 words. */
+	if (copy_to_user(u64_to_user_ptr(req.bitmap), snap,
+			 DIV_ROUND_UP(buf->npages, 64) * 8))
+		goto out;
+	if (copy_to_user(uarg, &req, min(usize, sizeof(req))))
+		goto out;
+	err = 0;
+out:
+	bitmap_free(snap);
+	return err;
+}
+
 static long mtmap_buffer_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -355,6 +407,10 @@ static long mtmap_buffer_ioctl(struct file *file, unsigned int cmd,
 		if (_IOC_DIR(cmd) != _IOC_READ)
 			return -ENOTTY;
 		return mtmap_ioctl_info(buf, uarg, _IOC_SIZE(cmd));
+	case _IOC_NR(MTMAP_IOC_GET_DIRTY):
+		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
+			return -ENOTTY;
+		return mtmap_ioctl_get_dirty(buf, uarg, _IOC_SIZE(cmd));
 	case _IOC_NR(MTMAP_IOC_SET_MEMTYPE):
 		if (_IOC_DIR(cmd) != _IOC_WRITE)
 			return -ENOTTY;
@@ -396,6 +452,16 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 	buf->memtype = mtmap_memtype_effective(c->memtype);
 	buf->req_memtype = c->memtype;
 	buf->flags = c->flags;
+	buf->prefault = 1;
+	if (c->flags & MTMAP_CREATE_PREFAULT)
+		buf->prefault = c->prefault ? c->prefault : MTMAP_PREFAULT_DEFAULT;
+	if (c->flags & MTMAP_CREATE_DIRTY_TRACK) {
+		buf->dirty = bitmap_zalloc(buf->npages, GFP_KERNEL_ACCOUNT);
+		if (!buf->dirty) {
+			kfree(buf);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
 	init_rwsem(&buf->map_lock);
 	mutex_init(&buf->lock);
 	xa_init(&buf->pages);
@@ -436,6 +502,7 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 err_owner:
 	mtmap_owner_unregister(&buf->owner);
 err_buf:
+	bitmap_free(buf->dirty);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
 	return file;

@@ -1,50 +1,105 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Page faults on buffer mappings.
+ * Page faults and other VMA operations on buffer mappings.
  *
  * Buffers are mapped as PFN mappings (VM_PFNMAP), TTM style: the fault
  * computes the protection itself from the VMA's flags and the buffer's
- * current memory type and inserts the pfn. Two consequences:
+ * current memory type and inserts the pfn. Consequences:
  *
  * - The first write to a page costs exactly one fault: the PTE is
- *   inserted writable for a writable shared mapping (the CPU then sets
- *   it dirty on the retried write), and so is a read fault's, so a read
- *   followed by a write costs one fault in all. Nothing here depends on
+ *   inserted writable for a writable shared mapping (the CPU sets it
+ *   dirty on the retried write), and so is a read fault's, so a read
+ *   followed by a write costs one fault in all. Nothing depends on
  *   vma->vm_page_prot, which write-notify would make read-only.
  * - A live memory-type change needs no VMA update: after the zap, the
- *   next fault computes the new type. On x86 with PAT, the core also
+ *   next fault computes the new type. On x86 with PAT the core also
  *   forces the cache bits of a RAM pfn insert to the page's tracked type
  *   (the same as its direct map), so the two can never differ.
+ * - Dirty tracking is opt-in and uses its own vm_ops: only they have
+ *   ->pfn_mkwrite, so untracked mappings are never write-notified.
  */
+#include <linux/bitops.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 
 #include "mtmap.h"
+
+static bool mtmap_map_writable(struct mtmap_buffer *buf, struct vm_fault *vmf)
+{
+	/* Tracking: only a write fault may map a page writable (and dirty it). */
+	return !buf->dirty || (vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/* Map one page of the buffer at @addr; called with map_lock held for read. */
+static vm_fault_t mtmap_map_one(struct mtmap_buffer *buf,
+				struct vm_area_struct *vma, unsigned long addr,
+				pgoff_t idx, bool writable)
+{
+	vm_flags_t flags = vma->vm_flags;
+	struct page *page;
+	pgprot_t prot;
+
+	page = mtmap_buffer_get_page(buf, idx);
+	if (IS_ERR(page))
+		return vmf_error(PTR_ERR(page));
+	if (!writable)
+		flags &= ~VM_WRITE;
+	prot = mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(flags));
+	return vmf_insert_pfn_prot(vma, addr, page_to_pfn(page), prot);
+}
 
 static vm_fault_t mtmap_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mtmap_buffer *buf = vma->vm_file->private_data;
 	pgoff_t idx = vmf->pgoff & MTMAP_PGOFF_MASK;
-	struct page *page;
+	bool writable = mtmap_map_writable(buf, vmf);
+	unsigned long addr;
+	unsigned int i;
 	vm_fault_t ret;
-	pgprot_t prot;
 
 	/* mmap() checked the range, but a VMA split/remap must not escape. */
 	if (unlikely(idx >= buf->npages))
 		return VM_FAULT_SIGBUS;
 
-	/* Held across the insert: a type change cannot slip in between. */
+	/* Held across the inserts: a type change cannot slip in between. */
 	down_read(&buf->map_lock);
-	page = mtmap_buffer_get_page(buf, idx);
-	if (IS_ERR(page)) {
-		ret = vmf_error(PTR_ERR(page));
-		goto out;
+	ret = mtmap_map_one(buf, vma, vmf->address, idx, writable);
+	if (!(ret & VM_FAULT_ERROR) && buf->dirty && writable)
+		set_bit(idx, buf->dirty);
+	/*
+	 * Prefault the following pages, as TTM does: best effort, only the
+	 * faulting page may fail the fault. Neighbours are mapped writable
+	 * only when no tracking needs their first write to fault.
+	 */
+	for (i = 1, addr = vmf->address + PAGE_SIZE;
+	     !(ret & VM_FAULT_ERROR) && i < buf->prefault &&
+	     addr < vma->vm_end && idx + i < buf->npages;
+	     i++, addr += PAGE_SIZE) {
+		if (mtmap_map_one(buf, vma, addr, idx + i, !buf->dirty) & VM_FAULT_ERROR)
+			break;
 	}
-	prot = mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(vma->vm_flags));
-	ret = vmf_insert_pfn_prot(vma, vmf->address, page_to_pfn(page), prot);
-out:
 	up_read(&buf->map_lock);
 	return ret;
+}
+
+/* Dirty tracking: a write to a page mapped read-only. */
+static vm_fault_t mtmap_vm_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct mtmap_buffer *buf = vmf->vma->vm_file->private_data;
+	pgoff_t idx = vmf->pgoff & MTMAP_PGOFF_MASK;
+
+	if (unlikely(idx >= buf->npages))
+		return VM_FAULT_SIGBUS;
+	/*
+	 * Recorded before the core makes the PTE writable. If a report zaps
+	 * the PTE in between, the core's pte_same() check fails, the write
+	 * faults again and is recorded again in the next interval.
+	 */
+	down_read(&buf->map_lock);
+	set_bit(idx, buf->dirty);
+	up_read(&buf->map_lock);
+	return 0;
 }
 
 static void mtmap_vm_open(struct vm_area_struct *vma)
@@ -67,8 +122,65 @@ static void mtmap_vm_close(struct vm_area_struct *vma)
 		atomic_dec(&buf->nr_pinned[pinned]);
 }
 
+/*
+ * ptrace and /proc/<pid>/mem: GUP cannot follow PFN mappings, so the core
+ * asks us. generic_access_phys() refuses RAM, hence our own, through the
+ * kernel alias (of the same memory type as the user mapping).
+ */
+static int mtmap_vm_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *ubuf, int len, int write)
+{
+	struct mtmap_buffer *buf = vma->vm_file->private_data;
+	pgoff_t idx = (vma->vm_pgoff & MTMAP_PGOFF_MASK) +
+		      ((addr - vma->vm_start) >> PAGE_SHIFT);
+	unsigned int off = offset_in_page(addr);
+	struct page *page;
+	void *va;
+
+	/* Like GUP on a shared mapping: even FOLL_FORCE needs VM_WRITE. */
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EFAULT;
+	if (idx >= buf->npages)
+		return -EFAULT;
+	len = min_t(int, len, PAGE_SIZE - off);
+
+	down_read(&buf->map_lock);
+	page = mtmap_buffer_get_page(buf, idx);
+	if (IS_ERR(page)) {
+		up_read(&buf->map_lock);
+		return PTR_ERR(page);
+	}
+	va = kmap_local_page(page);
+	if (write) {
+		memcpy(va + off, ubuf, len);
+		if (buf->dirty)
+			set_bit(idx, buf->dirty);
+	} else {
+		memcpy(ubuf, va + off, len);
+	}
+	kunmap_local(va);
+	up_read(&buf->map_lock);
+	return len;
+}
+
+static const char *mtmap_vm_name(struct vm_area_struct *vma)
+{
+	return "[mtmap]";
+}
+
 const struct vm_operations_struct mtmap_vm_ops = {
 	.open = mtmap_vm_open,
 	.close = mtmap_vm_close,
 	.fault = mtmap_vm_fault,
+	.access = mtmap_vm_access,
+	.name = mtmap_vm_name,
+};
+
+const struct vm_operations_struct mtmap_vm_ops_dirty = {
+	.open = mtmap_vm_open,
+	.close = mtmap_vm_close,
+	.fault = mtmap_vm_fault,
+	.pfn_mkwrite = mtmap_vm_pfn_mkwrite,
+	.access = mtmap_vm_access,
+	.name = mtmap_vm_name,
 };

@@ -81,6 +81,10 @@ struct mtmap_placement {
  * @nr_maps: number of VMAs mapping the buffer.
  * @nr_pinned: per memory type, VMAs that asked for that type explicitly
  *	(MTMAP_MMAP_OFFSET()); the type cannot change while any exist.
+ * @prefault: pages one fault maps (1 without MTMAP_CREATE_PREFAULT).
+ * @dirty: with MTMAP_CREATE_DIRTY_TRACK, one bit per page written since
+ *	the last MTMAP_IOC_GET_DIRTY; set under @map_lock held for read,
+ *	harvested under it held for write.
  */
 struct mtmap_buffer {
 	struct file *file;
@@ -97,6 +101,8 @@ struct mtmap_buffer {
 	atomic_long_t populated;
 	atomic_t nr_maps;
 	atomic_t nr_pinned[MTMAP_MEMTYPE_WT + 1];
+	unsigned int prefault;
+	unsigned long *dirty;
 };
 
 /* validate.c: pure argument checks, unit tested by KUnit */
@@ -151,6 +157,7 @@ static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
 
 /* fault.c */
 extern const struct vm_operations_struct mtmap_vm_ops;
+extern const struct vm_operations_struct mtmap_vm_ops_dirty;
 
 /* debugfs.c */
 void mtmap_debugfs_init(void);

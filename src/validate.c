@@ -28,8 +28,20 @@ int mtmap_validate_create(const struct mtmap_create *c, u64 max_bytes,
 			return -EINVAL;
 		}
 	}
+	if (c->reserved0) {
+		*why = "reserved field not zero";
+		return -EINVAL;
+	}
 	if (c->flags & ~(u32)MTMAP_CREATE_FLAGS_ALL) {
 		*why = "unknown flags";
+		return -EINVAL;
+	}
+	if (!(c->flags & MTMAP_CREATE_PREFAULT) && c->prefault) {
+		*why = "prefault count without MTMAP_CREATE_PREFAULT";
+		return -EINVAL;
+	}
+	if (c->prefault > MTMAP_PREFAULT_MAX) {
+		*why = "prefault count above MTMAP_PREFAULT_MAX";
 		return -EINVAL;
 	}
 	if (!c->size) {

@@ -60,9 +60,14 @@
  *	at most the module parameter max_buffer_mb MiB.
  * @memtype: in: MTMAP_MEMTYPE_WB, _WC or _UC_MINUS (WT: EINVAL, see
  *	"memory types").
- * @flags: in: MTMAP_CREATE_* flags; none are defined yet, must be 0.
+ * @flags: in: MTMAP_CREATE_* flags.
  * @fd: out: the new buffer's file descriptor (opened O_RDWR|O_CLOEXEC).
  * @placement: in: one of the MTMAP_PLACEMENT_* values.
+ * @prefault: in: with %MTMAP_CREATE_PREFAULT, how many pages one fault
+ *	maps (the faulting page and the ones after it), 0 meaning
+ *	%MTMAP_PREFAULT_DEFAULT, at most %MTMAP_PREFAULT_MAX; must be 0
+ *	without the flag.
+ * @reserved0: must be zero.
  * @reserved: must be zero.
  */
 struct mtmap_create {
@@ -71,14 +76,35 @@ struct mtmap_create {
 	__u32 flags;
 	__s32 fd;
 	__u32 placement;
-	__u64 reserved[3];
+	__u32 prefault;
+	__u32 reserved0;
+	__u64 reserved[2];
 };
 
 /* Size of the first published struct mtmap_create. */
 #define MTMAP_CREATE_SIZE_VER0	48
 
+/**
+ * DOC: creation flags
+ *
+ * %MTMAP_CREATE_DIRTY_TRACK: opt-in dirty tracking. Read faults map pages
+ * read-only; the first write to a clean page costs one more fault, which
+ * records it. %MTMAP_IOC_GET_DIRTY returns the pages written since the
+ * last call and re-arms tracking.
+ *
+ * %MTMAP_CREATE_PREFAULT: a fault also maps the following pages of the
+ * mapping (allocating them), struct mtmap_create.prefault pages in all.
+ */
+#define MTMAP_CREATE_DIRTY_TRACK	(1U << 0)
+#define MTMAP_CREATE_PREFAULT		(1U << 1)
+
 /* Every flag this kernel knows; anything else gets EINVAL. */
-#define MTMAP_CREATE_FLAGS_ALL	0
+#define MTMAP_CREATE_FLAGS_ALL	(MTMAP_CREATE_DIRTY_TRACK | MTMAP_CREATE_PREFAULT)
+
+/* Pages one fault maps with MTMAP_CREATE_PREFAULT and prefault 0. */
+#define MTMAP_PREFAULT_DEFAULT	16
+/* Largest prefault count: one 2 MiB page table's worth. */
+#define MTMAP_PREFAULT_MAX	512
 
 /**
  * struct mtmap_info - result of %MTMAP_IOC_INFO
@@ -120,6 +146,25 @@ struct mtmap_set_memtype {
 /* Size of the first published struct mtmap_set_memtype. */
 #define MTMAP_SET_MEMTYPE_SIZE_VER0	24
 
+/**
+ * struct mtmap_get_dirty - argument of %MTMAP_IOC_GET_DIRTY
+ * @bitmap: in: user pointer to a bitmap of at least
+ *	DIV_ROUND_UP(pages, 64) __u64 words; bit i (word i / 64, bit i % 64)
+ *	is set when page i was written since the previous call.
+ * @bitmap_size: in: size of @bitmap in bytes.
+ * @dirty: out: number of bits set.
+ * @reserved: must be zero.
+ */
+struct mtmap_get_dirty {
+	__u64 bitmap;
+	__u64 bitmap_size;
+	__u64 dirty;
+	__u64 reserved[2];
+};
+
+/* Size of the first published struct mtmap_get_dirty. */
+#define MTMAP_GET_DIRTY_SIZE_VER0	40
+
 #define MTMAP_IOC_MAGIC		'M'
 
 /**
@@ -156,6 +201,19 @@ struct mtmap_set_memtype {
  * the /dev/mtmap fd).
  */
 #define MTMAP_IOC_SET_MEMTYPE	_IOW(MTMAP_IOC_MAGIC, 0x02, struct mtmap_set_memtype)
+
+/**
+ * define MTMAP_IOC_GET_DIRTY - pages written since the last call
+ *
+ * Only for buffers created with %MTMAP_CREATE_DIRTY_TRACK. Every user
+ * PTE of the buffer is write-protected again (zapped) atomically with
+ * taking the report, so no write is ever missed: a write racing with the
+ * call is in this report or the next.
+ *
+ * Errors: EINVAL (buffer not tracking, bitmap too small, non-zero
+ * reserved, struct too small), E2BIG, EFAULT, ENOTTY (on /dev/mtmap).
+ */
+#define MTMAP_IOC_GET_DIRTY	_IOWR(MTMAP_IOC_MAGIC, 0x03, struct mtmap_get_dirty)
 
 /**
  * define MTMAP_MMAP_TYPE_SHIFT - mmap offset bit where a type request starts

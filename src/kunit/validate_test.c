@@ -101,7 +101,19 @@ static void create_rejects_flags_reserved_placement(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, check(c, &why), -EINVAL, "reserved[%u]", i);
 	}
 	c = good_create();
+	c.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, check(c, &why), -EINVAL);
+	c = good_create();
 	c.placement = 1;
+	KUNIT_EXPECT_EQ(test, check(c, &why), -EINVAL);
+	c = good_create();
+	c.prefault = 1;
+	KUNIT_EXPECT_EQ(test, check(c, &why), -EINVAL);
+	c.flags = MTMAP_CREATE_PREFAULT;
+	KUNIT_EXPECT_EQ(test, check(c, &why), 0);
+	c.prefault = MTMAP_PREFAULT_MAX;
+	KUNIT_EXPECT_EQ(test, check(c, &why), 0);
+	c.prefault = MTMAP_PREFAULT_MAX + 1;
 	KUNIT_EXPECT_EQ(test, check(c, &why), -EINVAL);
 }
 
