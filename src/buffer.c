@@ -84,12 +84,12 @@ struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx)
 	struct page *page;
 	int err;
 
-	page = xa_load(&buf->pages, idx);
+	page = mtmap_huge_lookup(buf, idx) ?: xa_load(&buf->pages, idx);
 	if (page)
 		return page;
 
 	mutex_lock(&buf->lock);
-	page = xa_load(&buf->pages, idx);
+	page = mtmap_huge_lookup(buf, idx) ?: xa_load(&buf->pages, idx);
 	if (page)
 		goto out;
 	page = buf->placement->alloc(buf);
@@ -108,18 +108,21 @@ out:
 }
 
 /*
- * Call @fn on the buffer's populated pages, MTMAP_BATCH at a time, so that
+ * Call @fn on the buffer's populated 4 KiB pages (and, with @huge, on the
+ * pages of its 2 MiB folios too), MTMAP_BATCH at a time, so that
  * memory-type conversions are batched (one TLB flush per call).
  */
-static int mtmap_buffer_batched(struct mtmap_buffer *buf, mtmap_batch_fn fn,
-				void *arg)
+static int mtmap_buffer_batched(struct mtmap_buffer *buf, bool huge,
+				mtmap_batch_fn fn, void *arg)
 {
+	struct folio *folio;
 	struct page **batch;
 	unsigned long idx;
 	struct page *page;
-	unsigned int n = 0;
+	unsigned int n = 0, i;
 	int err = 0;
 
+	BUILD_BUG_ON(MTMAP_BATCH % MTMAP_HUGE_NR);
 	batch = kvmalloc_array(MTMAP_BATCH, sizeof(*batch), GFP_KERNEL);
 	if (!batch)
 		return -ENOMEM;
@@ -129,11 +132,24 @@ static int mtmap_buffer_batched(struct mtmap_buffer *buf, mtmap_batch_fn fn,
 			err = fn(buf, batch, n, arg);
 			n = 0;
 			if (err)
-				break;
+				goto out;
 		}
 	}
-	if (!err && n)
+	xa_for_each(&buf->huge, idx, folio) {
+		if (!huge)
+			break;
+		if (n + MTMAP_HUGE_NR > MTMAP_BATCH) {
+			err = fn(buf, batch, n, arg);
+			n = 0;
+			if (err)
+				goto out;
+		}
+		for (i = 0; i < MTMAP_HUGE_NR; i++)
+			batch[n++] = folio_page(folio, i);
+	}
+	if (n)
 		err = fn(buf, batch, n, arg);
+out:
 	kvfree(batch);
 	return err;
 }
@@ -148,7 +164,13 @@ static int mtmap_buffer_release_batch(struct mtmap_buffer *buf,
 
 static void mtmap_buffer_free(struct mtmap_buffer *buf)
 {
-	if (mtmap_buffer_batched(buf, mtmap_buffer_release_batch, NULL)) {
+	struct folio *folio;
+	unsigned long chunk;
+
+	xa_for_each(&buf->huge, chunk, folio)
+		mtmap_huge_release(buf, folio);
+	xa_destroy(&buf->huge);
+	if (mtmap_buffer_batched(buf, false, mtmap_buffer_release_batch, NULL)) {
 		/* No memory for a batch array: give pages back one by one. */
 		unsigned long idx;
 		struct page *page;
@@ -330,10 +352,10 @@ static long mtmap_ioctl_set_memtype(struct mtmap_buffer *buf, void __user *uarg,
 	 */
 	unmap_mapping_range(buf->file->f_mapping, 0, 0, 1);
 	cv = (struct mtmap_convert){ .from = buf->memtype, .to = eff };
-	err = mtmap_buffer_batched(buf, mtmap_buffer_convert_batch, &cv);
+	err = mtmap_buffer_batched(buf, true, mtmap_buffer_convert_batch, &cv);
 	if (err) {
 		if (cv.done)
-			mtmap_buffer_batched(buf, mtmap_buffer_unconvert_batch, &cv);
+			mtmap_buffer_batched(buf, true, mtmap_buffer_unconvert_batch, &cv);
 		goto out;
 	}
 	WRITE_ONCE(buf->memtype, eff);
@@ -425,6 +447,9 @@ static const struct file_operations mtmap_buffer_fops = {
 	.release = mtmap_buffer_release,
 	.mmap = mtmap_buffer_mmap,
 	.unlocked_ioctl = mtmap_buffer_ioctl,
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	.get_unmapped_area = mtmap_get_unmapped_area,
+#endif
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
@@ -465,6 +490,7 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 	init_rwsem(&buf->map_lock);
 	mutex_init(&buf->lock);
 	xa_init(&buf->pages);
+	xa_init(&buf->huge);
 	atomic_long_set(&buf->populated, 0);
 	buf->owner.kind = "buffer";
 	buf->owner.nr_maps = &buf->nr_maps;

@@ -95,4 +95,32 @@ static inline void mtmap_shrinker_destroy(struct shrinker *s)
 }
 #endif
 
+/*
+ * ->huge_fault takes a page order since 6.6 (an enum before). mtmap maps
+ * PMDs only from 6.6: 6.1 never calls ->huge_fault for such a VMA anyway.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0) && \
+	IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)
+#define MTMAP_HAVE_HUGE_FAULT 1
+
+/*
+ * pfn_t is gone in 7.x, where vmf_insert_pfn_pmd() takes the pfn itself;
+ * Kbuild defines MTMAP_HAVE_PFN_T when the tree still has <linux/pfn_t.h>.
+ */
+#ifdef MTMAP_HAVE_PFN_T
+#include <linux/pfn_t.h>
+static inline vm_fault_t mtmap_insert_pfn_pmd(struct vm_fault *vmf,
+					      unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write);
+}
+#else
+static inline vm_fault_t mtmap_insert_pfn_pmd(struct vm_fault *vmf,
+					      unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, pfn, write);
+}
+#endif
+#endif
+
 #endif /* _MTMAP_COMPAT_H */

@@ -22,6 +22,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 
+#include "compat.h"
 #include "mtmap.h"
 
 static bool mtmap_map_writable(struct mtmap_buffer *buf, struct vm_fault *vmf)
@@ -172,6 +173,9 @@ const struct vm_operations_struct mtmap_vm_ops = {
 	.open = mtmap_vm_open,
 	.close = mtmap_vm_close,
 	.fault = mtmap_vm_fault,
+#ifdef MTMAP_HAVE_HUGE_FAULT
+	.huge_fault = mtmap_vm_huge_fault,
+#endif
 	.access = mtmap_vm_access,
 	.name = mtmap_vm_name,
 };
@@ -180,6 +184,9 @@ const struct vm_operations_struct mtmap_vm_ops_dirty = {
 	.open = mtmap_vm_open,
 	.close = mtmap_vm_close,
 	.fault = mtmap_vm_fault,
+#ifdef MTMAP_HAVE_HUGE_FAULT
+	.huge_fault = mtmap_vm_huge_fault,
+#endif
 	.pfn_mkwrite = mtmap_vm_pfn_mkwrite,
 	.access = mtmap_vm_access,
 	.name = mtmap_vm_name,

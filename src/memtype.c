@@ -71,6 +71,7 @@ u32 mtmap_memtype_effective(u32 type)
 		return MTMAP_MEMTYPE_UC_MINUS;
 	return type;
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_memtype_effective);
 
 /**
  * mtmap_memtype_pgprot() - apply a memory type to a page protection

@@ -20,6 +20,10 @@
 /* Page offsets of a mapping: low bits index the buffer, high bits a type. */
 #define MTMAP_PGOFF_TYPE_SHIFT (MTMAP_MMAP_TYPE_SHIFT - PAGE_SHIFT)
 #define MTMAP_PGOFF_MASK ((1UL << MTMAP_PGOFF_TYPE_SHIFT) - 1)
+/* Chunks of MTMAP_CREATE_HUGE buffers: one PMD each. */
+#define MTMAP_HUGE_ORDER (PMD_SHIFT - PAGE_SHIFT)
+#define MTMAP_HUGE_NR BIT(MTMAP_HUGE_ORDER)
+
 /* Largest buffer: the mmap offset must not spill into the type bits. */
 #define MTMAP_MAX_BYTES BIT_ULL(MTMAP_MMAP_TYPE_SHIFT)
 
@@ -76,7 +80,8 @@ struct mtmap_placement {
  *	be created once the change has zapped them.
  * @lock: serialises page allocation so that racing faults on one page
  *	allocate it once.
- * @pages: page index -> struct page, filled on first touch.
+ * @pages: page index -> struct page, filled on first touch (4 KiB pages).
+ * @huge: chunk index -> PMD-order folio (MTMAP_CREATE_HUGE only).
  * @populated: number of entries in @pages.
  * @nr_maps: number of VMAs mapping the buffer.
  * @nr_pinned: per memory type, VMAs that asked for that type explicitly
@@ -98,6 +103,7 @@ struct mtmap_buffer {
 	struct rw_semaphore map_lock;
 	struct mutex lock; /* see @lock above */
 	struct xarray pages;
+	struct xarray huge;
 	atomic_long_t populated;
 	atomic_t nr_maps;
 	atomic_t nr_pinned[MTMAP_MEMTYPE_WT + 1];
@@ -154,6 +160,14 @@ static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
 {
 	return (int)(vma->vm_pgoff >> MTMAP_PGOFF_TYPE_SHIFT) - 1;
 }
+
+/* huge.c */
+struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx);
+void mtmap_huge_release(struct mtmap_buffer *buf, struct folio *folio);
+vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order);
+unsigned long mtmap_get_unmapped_area(struct file *file, unsigned long addr,
+				      unsigned long len, unsigned long pgoff,
+				      unsigned long flags);
 
 /* fault.c */
 extern const struct vm_operations_struct mtmap_vm_ops;

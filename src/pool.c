@@ -202,6 +202,7 @@ transfer:
 		return ERR_PTR(err);
 	return page;
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_page_alloc_typed);
 
 /**
  * mtmap_pages_free_typed() - give back pages of one type owned by @o
@@ -243,6 +244,7 @@ void mtmap_pages_free_typed(struct mtmap_owner *o, struct page **pages,
 	if (keep < n)
 		mtmap_pages_release(o, pages + keep, n - keep, type);
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_pages_free_typed);
 
 /* Take up to @nr pages out of @pool, convert them to WB, free them. */
 static unsigned long mtmap_pool_shrink(struct mtmap_pool *pool, unsigned long nr)

@@ -94,12 +94,19 @@ struct mtmap_create {
  *
  * %MTMAP_CREATE_PREFAULT: a fault also maps the following pages of the
  * mapping (allocating them), struct mtmap_create.prefault pages in all.
+ *
+ * %MTMAP_CREATE_HUGE: back 2 MiB-aligned chunks with 2 MiB pages mapped by
+ * one PMD where the kernel allows it (6.12 with THP "always" or "madvise"
+ * plus MADV_HUGEPAGE; 7.x always; never on 6.1), falling back to 4 KiB
+ * pages otherwise. mmap() places buffer mappings 2 MiB aligned.
  */
 #define MTMAP_CREATE_DIRTY_TRACK	(1U << 0)
 #define MTMAP_CREATE_PREFAULT		(1U << 1)
+#define MTMAP_CREATE_HUGE		(1U << 2)
 
 /* Every flag this kernel knows; anything else gets EINVAL. */
-#define MTMAP_CREATE_FLAGS_ALL	(MTMAP_CREATE_DIRTY_TRACK | MTMAP_CREATE_PREFAULT)
+#define MTMAP_CREATE_FLAGS_ALL	(MTMAP_CREATE_DIRTY_TRACK | MTMAP_CREATE_PREFAULT | \
+				 MTMAP_CREATE_HUGE)
 
 /* Pages one fault maps with MTMAP_CREATE_PREFAULT and prefault 0. */
 #define MTMAP_PREFAULT_DEFAULT	16

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 2 MiB mappings for buffers created with MTMAP_CREATE_HUGE.
+ *
+ * A 2 MiB-aligned chunk of such a buffer may be backed by one PMD-order
+ * folio, mapped with one PMD. The folio's 512 pages are converted to the
+ * buffer's memory type as one batch, so the PMD (whose type x86 PAT takes
+ * from the first 4 KiB) is uniform. The handler falls back to 4 KiB
+ * (VM_FAULT_FALLBACK) whenever a PMD cannot be used: the VMA does not
+ * cover the aligned 2 MiB, the file offset is not congruent to the
+ * address, part of the chunk was already populated with 4 KiB pages, or
+ * the allocation fails. Whether the core calls ->huge_fault at all
+ * depends on the kernel: 6.1 never does for such a VMA, 6.12 only with
+ * THP "always" (or "madvise" and MADV_HUGEPAGE), 7.x always for
+ * VM_PFNMAP.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "mtmap.h"
+
+/**
+ * mtmap_huge_lookup() - the page at @idx if its chunk is a huge folio
+ * @buf: the buffer
+ * @idx: page index
+ *
+ * Return: the page inside the chunk's folio, or NULL.
+ */
+struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx)
+{
+	struct folio *folio;
+
+	if (!(buf->flags & MTMAP_CREATE_HUGE))
+		return NULL;
+	folio = xa_load(&buf->huge, idx >> MTMAP_HUGE_ORDER);
+	return folio ? folio_page(folio, idx & (MTMAP_HUGE_NR - 1)) : NULL;
+}
+
+static struct page **mtmap_huge_pages(struct folio *folio)
+{
+	struct page **pages;
+	unsigned int i;
+
+	pages = kmalloc_array(MTMAP_HUGE_NR, sizeof(*pages), GFP_KERNEL);
+	if (pages) {
+		for (i = 0; i < MTMAP_HUGE_NR; i++)
+			pages[i] = folio_page(folio, i);
+	}
+	return pages;
+}
+
+#ifdef MTMAP_HAVE_HUGE_FAULT
+/* Called with buf->lock held. */
+static struct folio *mtmap_huge_alloc(struct mtmap_buffer *buf, pgoff_t chunk)
+{
+	unsigned long first = chunk << MTMAP_HUGE_ORDER;
+	struct folio *folio;
+	struct page **pages;
+
+	/* Only a chunk none of whose pages exist yet can become huge. */
+	if (xa_find(&buf->pages, &first, first + MTMAP_HUGE_NR - 1, XA_PRESENT))
+		return NULL;
+	folio = folio_alloc(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_ZERO |
+			    __GFP_NOWARN | __GFP_NORETRY, MTMAP_HUGE_ORDER);
+	if (!folio)
+		return NULL;
+	pages = mtmap_huge_pages(folio);
+	if (!pages)
+		goto err_put;
+	if (mtmap_track_add(&buf->owner, pages, MTMAP_HUGE_NR))
+		goto err_put;
+	/* All 512 pages in one batch: one TLB flush, one type for the PMD. */
+	if (mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
+				 MTMAP_MEMTYPE_WB, buf->memtype)) {
+		mtmap_track_remove(&buf->owner, pages, MTMAP_HUGE_NR);
+		goto err_put;
+	}
+	kfree(pages);
+	if (xa_err(xa_store(&buf->huge, chunk, folio, GFP_KERNEL))) {
+		mtmap_huge_release(buf, folio);
+		return NULL;
+	}
+	atomic_long_add(MTMAP_HUGE_NR, &buf->populated);
+	return folio;
+
+err_put:
+	kfree(pages);
+	folio_put(folio);
+	return NULL;
+}
+#endif
+
+/**
+ * mtmap_huge_release() - convert a chunk folio back to WB and free it
+ * @buf: its buffer
+ * @folio: the folio, no longer mapped to userspace
+ */
+void mtmap_huge_release(struct mtmap_buffer *buf, struct folio *folio)
+{
+	struct page **pages = mtmap_huge_pages(folio);
+
+	/* Without the array nothing can be converted: leak, never free non-WB. */
+	if (WARN_ON(!pages))
+		return;
+	if (buf->memtype != MTMAP_MEMTYPE_WB &&
+	    WARN_ON(mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
+					 buf->memtype, MTMAP_MEMTYPE_WB)))
+		goto out;
+	if (WARN_ON(mtmap_track_remove(&buf->owner, pages, MTMAP_HUGE_NR)))
+		goto out;
+	folio_put(folio);
+out:
+	kfree(pages);
+}
+
+#ifdef MTMAP_HAVE_HUGE_FAULT
+/**
+ * mtmap_vm_huge_fault() - ->huge_fault of buffer mappings
+ * @vmf: the fault
+ * @order: PMD_ORDER for a PMD; anything else falls back
+ *
+ * Return: VM_FAULT_NOPAGE with a PMD mapped, VM_FAULT_FALLBACK to let the
+ * core map 4 KiB pages, or an error.
+ */
+vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mtmap_buffer *buf = vma->vm_file->private_data;
+	unsigned long haddr = vmf->address & PMD_MASK;
+	pgoff_t idx = vmf->pgoff & MTMAP_PGOFF_MASK;
+	pgoff_t first = idx - ((vmf->address - haddr) >> PAGE_SHIFT);
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	pgprot_t want;
+	struct folio *folio;
+	vm_fault_t ret;
+
+	if (order != MTMAP_HUGE_ORDER || !(buf->flags & MTMAP_CREATE_HUGE))
+		return VM_FAULT_FALLBACK;
+	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end ||
+	    first & (MTMAP_HUGE_NR - 1) || first + MTMAP_HUGE_NR > buf->npages)
+		return VM_FAULT_FALLBACK;
+	/*
+	 * The PMD insert takes its protection from vm_page_prot (PAT then
+	 * fixes the cache bits, unless PAT is off): only use it while that
+	 * still describes the buffer's type.
+	 */
+	want = mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(vma->vm_flags));
+	if ((pgprot_val(vma->vm_page_prot) ^ pgprot_val(want)) & _PAGE_CACHE_MASK)
+		return VM_FAULT_FALLBACK;
+	/*
+	 * A read maps the PMD with vm_page_prot: writable, or read-only under
+	 * dirty tracking (write-notify); a write maps it writable and dirty,
+	 * and under tracking records the whole chunk.
+	 */
+	down_read(&buf->map_lock);
+	folio = xa_load(&buf->huge, first >> MTMAP_HUGE_ORDER);
+	if (!folio) {
+		mutex_lock(&buf->lock);
+		folio = xa_load(&buf->huge, first >> MTMAP_HUGE_ORDER);
+		if (!folio)
+			folio = mtmap_huge_alloc(buf, first >> MTMAP_HUGE_ORDER);
+		mutex_unlock(&buf->lock);
+	}
+	if (!folio) {
+		ret = VM_FAULT_FALLBACK;
+		goto out;
+	}
+	ret = mtmap_insert_pfn_pmd(vmf, folio_pfn(folio), write);
+	if (!(ret & VM_FAULT_ERROR) && buf->dirty && write)
+		bitmap_set(buf->dirty, first, MTMAP_HUGE_NR);
+out:
+	up_read(&buf->map_lock);
+	return ret;
+}
+#endif
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/**
+ * mtmap_get_unmapped_area() - place mappings of huge buffers 2 MiB aligned
+ * @file: the buffer file
+ * @addr: hint
+ * @len: length
+ * @pgoff: file offset in pages
+ * @flags: mmap flags
+ *
+ * Aligning costs nothing for other buffers, so all are handled alike.
+ *
+ * Return: the address, or a negative errno.
+ */
+unsigned long mtmap_get_unmapped_area(struct file *file, unsigned long addr,
+				      unsigned long len, unsigned long pgoff,
+				      unsigned long flags)
+{
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+}
+#endif
