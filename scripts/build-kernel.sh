@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 lane=$1
-frag=$MTMAP_ROOT/scripts/kconfig/debug.config
+frag=${MTMAP_DEBUG_CONFIG:-$MTMAP_ROOT/scripts/kconfig/debug.config}
 src=$("$MTMAP_ROOT/scripts/fetch-source.sh" "$lane")
 ver=${src##*/linux-}
 hash=$( (cat "$frag"; gcc --version | head -1) | sha256sum | cut -c1-12)
@@ -28,6 +28,16 @@ if [ -f "$bld/.mtmap-built" ]; then
 fi
 
 mkdir -p "$bld"
+# One build per tree: a second caller waits for the first and reuses it.
+exec 9>"$bld.lock"
+if ! flock -n 9; then
+	log "$lane: kernel $ver is being built by another process; waiting"
+	flock 9
+fi
+if [ -f "$bld/.mtmap-built" ]; then
+	echo "$bld"
+	exit 0
+fi
 log "$lane: building kernel $ver (config $hash) in $bld; log: $bld/build.log"
 {
 	make -C "$src" O="$bld" ARCH=x86_64 tinyconfig

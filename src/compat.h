@@ -123,4 +123,65 @@ static inline vm_fault_t mtmap_insert_pfn_pmd(struct vm_fault *vmf,
 #endif
 #endif
 
+/*
+ * Device-exclusive access (src/exclusive.c). Needs CONFIG_DEVICE_PRIVATE,
+ * which Debian's 6.1 lacks although <linux/rmap.h> declares the function
+ * anyway (the failure would only show at modpost), and CONFIG_MMU_NOTIFIER
+ * for the interval notifier that sees revocations. Without both, the
+ * ioctls return -EOPNOTSUPP.
+ *
+ * make_device_exclusive_range() became the per-page
+ * make_device_exclusive() in 6.15. mtmap_make_exclusive() gives both the
+ * new function's contract: the page at @addr, made device-exclusive,
+ * returned with its folio locked and referenced, or an ERR_PTR().
+ */
+#if IS_ENABLED(CONFIG_DEVICE_PRIVATE) && IS_ENABLED(CONFIG_MMU_NOTIFIER)
+#define MTMAP_HAVE_EXCLUSIVE 1
+#include <linux/rmap.h>
+
+/* get_user_pages_remote() lost its vmas argument in 6.5. */
+static inline long mtmap_gup_one(struct mm_struct *mm, unsigned long addr,
+				 unsigned int gup_flags, struct page **page)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL);
+#else
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL);
+#endif
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+static inline struct page *mtmap_make_exclusive(struct mm_struct *mm,
+						unsigned long addr, void *owner)
+{
+	struct folio *folio;
+
+	return make_device_exclusive(mm, addr, owner, &folio);
+}
+#else
+/*
+ * The range function grants only the head page of a large folio (NULL for
+ * tail pages); exclusive.c splits PMD-mapped THPs first on these kernels.
+ */
+#define MTMAP_EXCLUSIVE_NEEDS_SPLIT 1
+
+static inline struct page *mtmap_make_exclusive(struct mm_struct *mm,
+						unsigned long addr, void *owner)
+{
+	struct page *page = NULL;
+	int n;
+
+	n = make_device_exclusive_range(mm, addr, addr + PAGE_SIZE, &page,
+					owner);
+	if (n < 0)
+		return ERR_PTR(n);
+	if (!n)
+		return ERR_PTR(-EFAULT);
+	if (!page)
+		return ERR_PTR(-EBUSY);
+	return page;
+}
+#endif
+#endif
+
 #endif /* _MTMAP_COMPAT_H */

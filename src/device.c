@@ -71,6 +71,7 @@ static long mtmap_dev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	struct mtmap_file *mf = file->private_data;
 
 	if (_IOC_TYPE(cmd) != MTMAP_IOC_MAGIC)
 		return -ENOTTY;
@@ -79,13 +80,45 @@ static long mtmap_dev_ioctl(struct file *file, unsigned int cmd,
 		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
 			return -ENOTTY;
 		return mtmap_ioctl_create(uarg, _IOC_SIZE(cmd));
+	/* Device-exclusive access (src/exclusive.c). */
+	case _IOC_NR(MTMAP_IOC_EXCLUSIVE):
+		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
+			return -ENOTTY;
+		return mtmap_ioctl_exclusive(mf, uarg, _IOC_SIZE(cmd));
+	case _IOC_NR(MTMAP_IOC_CHECK_EXCLUSIVE):
+		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
+			return -ENOTTY;
+		return mtmap_ioctl_check_exclusive(mf, uarg, _IOC_SIZE(cmd));
+	case _IOC_NR(MTMAP_IOC_ATOMIC):
+		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
+			return -ENOTTY;
+		return mtmap_ioctl_atomic(mf, uarg, _IOC_SIZE(cmd));
 	default:
 		return -ENOTTY;
 	}
 }
 
+/* Per-open state: the device-exclusive ranges of this file. */
+static int mtmap_dev_open(struct inode *inode, struct file *file)
+{
+	struct mtmap_file *mf = mtmap_file_alloc();
+
+	if (!mf)
+		return -ENOMEM;
+	file->private_data = mf;
+	return 0;
+}
+
+static int mtmap_dev_release(struct inode *inode, struct file *file)
+{
+	mtmap_file_free(file->private_data);
+	return 0;
+}
+
 static const struct file_operations mtmap_dev_fops = {
 	.owner = THIS_MODULE,
+	.open = mtmap_dev_open,
+	.release = mtmap_dev_release,
 	.unlocked_ioctl = mtmap_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

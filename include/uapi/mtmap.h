@@ -222,6 +222,181 @@ struct mtmap_get_dirty {
  */
 #define MTMAP_IOC_GET_DIRTY	_IOWR(MTMAP_IOC_MAGIC, 0x03, struct mtmap_get_dirty)
 
+/*
+ * Device-exclusive access (MTMAP_IOC_EXCLUSIVE and friends, 0x10-0x1f),
+ * issued on the /dev/mtmap fd. See Documentation/exclusive.rst.
+ */
+
+/**
+ * DOC: device-exclusive access
+ *
+ * mtmap emulates a device that takes pages of the caller's memory for
+ * exclusive access (as a GPU does for atomics): while mtmap holds a page,
+ * the CPU page table has no usable entry for it, and any CPU access, or
+ * anything else the kernel does to the mapping (mprotect, munmap, fork,
+ * madvise, migration, exit), takes it back first. mtmap notices every such
+ * revocation and re-acquires the page before its next device atomic.
+ *
+ * Only private anonymous memory qualifies (not hugetlb, not shared, not
+ * file-backed, not mtmap buffers), in a writable mapping. Ranges belong to
+ * the open file and to the address space that registered the first one;
+ * closing the file releases them all.
+ *
+ * Kernels built without CONFIG_DEVICE_PRIVATE or CONFIG_MMU_NOTIFIER
+ * (Debian 12's stock 6.1 among them) fail all these ioctls with
+ * EOPNOTSUPP.
+ */
+
+/**
+ * struct mtmap_exclusive - argument of %MTMAP_IOC_EXCLUSIVE
+ * @addr: in: start of the range; page aligned.
+ * @len: in: length in bytes; a non-zero multiple of the page size, at most
+ *	%MTMAP_EXCLUSIVE_MAX_PAGES pages.
+ * @flags: must be zero.
+ * @reserved0: must be zero.
+ * @held: out: pages of the range mtmap holds when the call returns.
+ * @reserved: must be zero.
+ */
+struct mtmap_exclusive {
+	__u64 addr;
+	__u64 len;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 held;
+	__u64 reserved[2];
+};
+
+/* Size of the first published struct mtmap_exclusive. */
+#define MTMAP_EXCLUSIVE_SIZE_VER0	48
+
+/* Largest range one MTMAP_IOC_EXCLUSIVE takes: 1 GiB of 4 KiB pages. */
+#define MTMAP_EXCLUSIVE_MAX_PAGES	(1U << 18)
+
+/**
+ * struct mtmap_check_exclusive - argument of %MTMAP_IOC_CHECK_EXCLUSIVE
+ * @addr: in: start of the pages to report; page aligned.
+ * @len: in: length in bytes; a non-zero multiple of the page size. The
+ *	pages must all lie in one range registered with
+ *	%MTMAP_IOC_EXCLUSIVE.
+ * @map: in: user pointer to len / page size bytes, or 0. Byte i is set
+ *	to 1 when mtmap holds page i exclusively, 0 when not.
+ * @held: out: number of those pages mtmap holds.
+ * @acquired: out: pages the whole range acquired so far, counting
+ *	re-acquisitions.
+ * @revoked: out: held pages of the whole range the kernel took back.
+ * @invalidations: out: notifier calls that hit the range, other than
+ *	mtmap's own acquisitions (which it filters out).
+ * @reserved: must be zero.
+ */
+struct mtmap_check_exclusive {
+	__u64 addr;
+	__u64 len;
+	__u64 map;
+	__u64 held;
+	__u64 acquired;
+	__u64 revoked;
+	__u64 invalidations;
+	__u64 reserved[2];
+};
+
+/* Size of the first published struct mtmap_check_exclusive. */
+#define MTMAP_CHECK_EXCLUSIVE_SIZE_VER0	72
+
+/**
+ * DOC: device atomics
+ *
+ * %MTMAP_ATOMIC_ADD: *addr += value.
+ * %MTMAP_ATOMIC_CMPXCHG: if (*addr == compare) *addr = value.
+ * %MTMAP_ATOMIC_XCHG: *addr = value.
+ *
+ * Each returns the old value of the naturally aligned 64-bit word at addr
+ * in struct mtmap_atomic.old, atomically with respect to the CPU and to
+ * every other device atomic.
+ */
+#define MTMAP_ATOMIC_ADD	0
+#define MTMAP_ATOMIC_CMPXCHG	1
+#define MTMAP_ATOMIC_XCHG	2
+
+/* struct mtmap_atomic.result: the page had to be taken back from the CPU. */
+#define MTMAP_ATOMIC_REACQUIRED	(1U << 0)
+
+/**
+ * struct mtmap_atomic - argument of %MTMAP_IOC_ATOMIC
+ * @addr: in: address of a naturally aligned __u64 inside a range
+ *	registered with %MTMAP_IOC_EXCLUSIVE.
+ * @op: in: one of the MTMAP_ATOMIC_* operations.
+ * @flags: must be zero.
+ * @value: in: operand.
+ * @compare: in: expected value (%MTMAP_ATOMIC_CMPXCHG only, else ignored).
+ * @old: out: value of the word before the operation.
+ * @result: out: MTMAP_ATOMIC_REACQUIRED when mtmap had lost the page and
+ *	took it back for this operation.
+ * @reserved0: must be zero.
+ * @reserved: must be zero.
+ */
+struct mtmap_atomic {
+	__u64 addr;
+	__u32 op;
+	__u32 flags;
+	__u64 value;
+	__u64 compare;
+	__u64 old;
+	__u32 result;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/* Size of the first published struct mtmap_atomic. */
+#define MTMAP_ATOMIC_SIZE_VER0	64
+
+/**
+ * define MTMAP_IOC_EXCLUSIVE - take a range of memory for exclusive access
+ *
+ * Registers [addr, addr + len) of the caller's address space with the
+ * /dev/mtmap fd and makes every page device-exclusive (faulting it in
+ * writable first). A range that lies inside one already registered
+ * re-acquires the pages of it mtmap lost. On success every page is held;
+ * on failure no new range exists (pages already taken stay unreadable to
+ * the CPU only until its next access, which restores them).
+ *
+ * Errors: EOPNOTSUPP (kernel without device-exclusive support; or the
+ * range includes hugetlb, shared, file-backed or mtmap buffer memory),
+ * EPERM (a mapping of the range is not writable; or the fd is bound to
+ * another process's address space), EFAULT (part of the range is not
+ * mapped; bad pointer), EINVAL (unaligned or empty range, more than
+ * %MTMAP_EXCLUSIVE_MAX_PAGES pages, non-zero flags/reserved, struct too
+ * small), E2BIG, EEXIST (overlaps a registered range without lying inside
+ * it), EBUSY (a page could not be taken, e.g. a large folio the kernel
+ * cannot split), ENOMEM, EINTR (fatal signal).
+ */
+#define MTMAP_IOC_EXCLUSIVE	_IOWR(MTMAP_IOC_MAGIC, 0x10, struct mtmap_exclusive)
+
+/**
+ * define MTMAP_IOC_CHECK_EXCLUSIVE - which pages mtmap still holds
+ *
+ * Errors: EOPNOTSUPP (no kernel support), ENOENT (the pages are not all in
+ * one registered range), EPERM (fd bound to another address space),
+ * EINVAL (unaligned or empty, non-zero reserved, struct too small), E2BIG,
+ * EFAULT, ENOMEM.
+ */
+#define MTMAP_IOC_CHECK_EXCLUSIVE _IOWR(MTMAP_IOC_MAGIC, 0x11, struct mtmap_check_exclusive)
+
+/**
+ * define MTMAP_IOC_ATOMIC - emulated device atomic on held memory
+ *
+ * Performs struct mtmap_atomic.op on the word at addr while mtmap holds
+ * its page exclusively, re-acquiring the page first if the kernel took it
+ * back. Nothing else, CPU or device, touches the word in between.
+ *
+ * Errors: EOPNOTSUPP (no kernel support; or the page is no longer
+ * anonymous memory mtmap can take), ENOENT (addr is in no registered
+ * range), EPERM (the mapping is no longer writable, e.g. after
+ * mprotect(PROT_READ); or the fd is bound to another address space),
+ * EFAULT (addr is no longer mapped), EINVAL (misaligned addr, unknown op,
+ * non-zero flags/reserved, struct too small), E2BIG, EBUSY, ENOMEM, EINTR.
+ */
+#define MTMAP_IOC_ATOMIC	_IOWR(MTMAP_IOC_MAGIC, 0x12, struct mtmap_atomic)
+
 /**
  * define MTMAP_MMAP_TYPE_SHIFT - mmap offset bit where a type request starts
  *

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# mtmap: out-of-tree module + test harness. The module itself is described
+# by ./Kbuild; this Makefile is the entry point for building and testing.
+#
+#   make [module] [KDIR=...]      build mtmap.ko here against KDIR
+#   make deps                     install what is missing (Debian 12, root)
+#   make check [LANES=...] [TESTS=...]
+#                                 build kernels/module/selftests, boot each
+#                                 lane under QEMU, judge TAP/KTAP + splats;
+#                                 last line: "N passed, N failed, N skipped"
+#   make run                      boot debug-6.12, run mtmap-demo, show it
+#   make vm-run LANE=... PROG=... [ARGS=...]
+#                                 boot LANE with the module loaded, run PROG
+#   make kernels                  build all debug kernels
+#   make selftests                build the selftests into out/selftests
+#   make clean                    remove build products and out/
+#
+# Lanes: stock-6.1 (Debian 12's kernel), debug-6.12, debug-latest (debug
+# kernels built by scripts/build-kernel.sh, cached under $MTMAP_CACHE,
+# default ~/.cache/mtmap). Logs: out/<lane>/console.log (kernel console),
+# out/<lane>/results.log (test output). See scripts/*.sh for the knobs
+# (MTMAP_VM_TIMEOUT, MTMAP_MODPARAMS, MTMAP_LOAD_EXTRA, ...).
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+LANES ?= stock-6.1 debug-6.12 debug-latest
+LANE ?= debug-6.12
+TESTS ?=
+PROG ?=
+ARGS ?=
+OUT := $(CURDIR)/out
+
+export TESTS
+export MTMAP_OUT := $(OUT)
+
+.PHONY: all module deps check run vm-run kernels selftests clean help
+
+all: module
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+deps:
+	@scripts/deps.sh
+
+check: deps
+	scripts/check.sh $(LANES)
+
+run: deps selftests
+	@scripts/lane-run.sh run debug-6.12
+
+selftests:
+	mkdir -p $(OUT)/selftests
+	$(MAKE) -C selftests KSRC=$$(scripts/fetch-source.sh debug-6.12) OUT=$(OUT)/selftests
+
+vm-run: deps
+	@test -n "$(PROG)" || { echo "usage: make vm-run LANE=<lane> PROG=/path/to/static-binary [ARGS=...]" >&2; exit 2; }
+	@scripts/lane-run.sh vm-run $(LANE) $(PROG) $(ARGS)
+
+kernels:
+	@for l in $(filter debug-%,$(LANES)); do \
+		eval "$$(scripts/lane-env.sh $$l)" || exit 1; \
+		if [ "$$LANE_STATUS" = skip ]; then echo "$$l: SKIPPED - $$LANE_REASON"; \
+		else echo "$$l: $$LANE_KDIR"; fi; \
+	done
+
+clean:
+	-[ ! -f $(KDIR)/Makefile ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(OUT)
+
+help:
+	@sed -n '2,/^$$/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
+# make bench [LANE=...]: first-touch benchmark (selftests/mtmap_bench.c) in
+# one VM boot; table on stdout, CSV/PNG under Documentation/bench/.
+.PHONY: bench
+bench: deps
+	@scripts/bench.sh $(LANE)

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# check.sh [LANE...]: build the selftests once, run every lane
+# (scripts/lane-run.sh check) and add their results up. The last line is
+# exactly "N passed, N failed, N skipped"; the exit status is non-zero on any
+# failure, splat or missing lane result. A skipped lane counts as 1 skipped.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+lanes=${*:-$LANES_ALL}
+tp=0 tf=0 ts=0
+summaries=()
+
+add() { tp=$((tp + $1)) tf=$((tf + $2)) ts=$((ts + $3)); }
+
+# The selftests are built once, against a fetched kernel tree's uapi and
+# kselftest headers, unless MTMAP_SELFTESTS_OUT points at built ones.
+if [ -z "${MTMAP_SELFTESTS_OUT:-}" ]; then
+	st_out=$MTMAP_OUT/selftests
+	if ! ksrc=${MTMAP_KSRC:-$("$MTMAP_ROOT/scripts/fetch-source.sh" debug-6.12)}; then
+		summaries+=("selftests: FAILED - no kernel source tree to build them against")
+		add 0 1 0
+	elif [ ! -f "$MTMAP_ROOT/selftests/Makefile" ]; then
+		summaries+=("selftests: FAILED - selftests/Makefile is missing")
+		add 0 1 0
+	else
+		mkdir -p "$st_out"
+		log "building selftests (KSRC=$ksrc OUT=$st_out)"
+		if make -C "$MTMAP_ROOT/selftests" KSRC="$ksrc" OUT="$st_out" >"$st_out/build.log" 2>&1; then
+			summaries+=("selftests: built in $st_out")
+		else
+			tail -30 "$st_out/build.log" >&2
+			summaries+=("selftests: FAILED to build (log: $st_out/build.log)")
+			add 0 1 0
+		fi
+	fi
+fi
+
+mkdir -p "$MTMAP_OUT"
+for lane in $lanes; do
+	log "===== lane $lane ====="
+	rm -f "$MTMAP_OUT/$lane/counts"
+	"$MTMAP_ROOT/scripts/lane-run.sh" check "$lane" 2>&1 | tee "$MTMAP_OUT/$lane.report"
+	line=$(tail -1 "$MTMAP_OUT/$lane.report" 2>/dev/null)
+	if [ -f "$MTMAP_OUT/$lane/counts" ] && read -r p f s <"$MTMAP_OUT/$lane/counts"; then
+		add "$p" "$f" "$s"
+		summaries+=("$line")
+	else
+		add 0 1 0
+		summaries+=("$lane: FAILED - no result for the lane (see $MTMAP_OUT/$lane.report)")
+	fi
+done
+
+echo
+echo "===== mtmap check summary ====="
+printf '%s\n' "${summaries[@]}"
+echo "$tp passed, $tf failed, $ts skipped"
+[ "$tf" = 0 ]

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# deps.sh: install what the harness needs on Debian 12, only what is
+# missing (apt-get update runs only when something is to be installed).
+# Fast and silent when everything is present.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+pkgs="make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves cpio kmod
+xz-utils zstd gzip python3 sparse rsync file ca-certificates debian-archive-keyring
+qemu-system-x86 busybox-static linux-image-amd64 linux-headers-amd64 gnuplot-nox"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run make deps as root)"
+	log "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# linux-headers-amd64 must match the installed linux-image-amd64.
+img=$(dpkg-query -W -f='${Depends}' linux-image-amd64 | sed 's/[ ,].*//')
+hdr=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed 's/[ ,].*//')
+[ "${img#linux-image-}" = "${hdr#linux-headers-}" ] ||
+	die "linux-image-amd64 ($img) and linux-headers-amd64 ($hdr) disagree: apt-get install linux-image-amd64 linux-headers-amd64"
+exit 0

@@ -1,0 +1,118 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the mtmap test VM (see scripts/mkinitramfs.sh).
+# ttyS0: kernel console (init's own notes go to /dev/kmsg, in order with the
+#        kernel's messages). ttyS1: test results, framed by markers:
+#   MTMAP-BEGIN <name> / MTMAP-END <name> rc=<n>   a program's TAP or KTAP
+#   MTMAP-STEP <name> rc=<n> [text]                a harness step (insmod...)
+#   MTMAP-DONE                                     init got to the end
+export PATH=/bin:/sbin:/opt/mtmap HOME=/tmp TERM=dumb
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/pts /dev/shm && mount -t tmpfs tmpfs /dev/shm
+
+. /etc/mtmap/conf
+
+note() { echo "mtmap-init: $*" >/dev/kmsg; }
+[ -c /dev/ttyS1 ] || { note "no /dev/ttyS1, results go to the console"; }
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+if [ -c /dev/ttyS1 ]; then exec 3>/dev/ttyS1; else exec 3>/dev/console; fi
+res() { echo "$*" >&3; }
+step() { # step NAME RC TEXT...
+	local n=$1 rc=$2; shift 2
+	res "MTMAP-STEP $n rc=$rc $*"
+	note "step $n rc=$rc $*"
+}
+
+finish() {
+	note "MTMAP-DONE"
+	res "MTMAP-DONE"
+	sync
+	sleep 1
+	poweroff -f
+	sleep 60
+}
+
+note "kernel $(uname -r), $(nproc) cpus, mode $MTMAP_MODE"
+# The ivshmem-plain device (1af4:1110) the harness attaches.
+ivshmem=""
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor" 2>/dev/null):$(cat "$d/device" 2>/dev/null)" = "0x1af4:0x1110" ] && ivshmem=${d##*/}
+done
+note "ivshmem device: ${ivshmem:-none}"
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+[ -e $KMEMLEAK ] && echo clear >$KMEMLEAK
+
+# Other modules first: dependencies of mtmap.ko (in order), then the
+# extra modules asked for (e.g. test_hmm).
+for m in $(cat /lib/modules/mtmap/deps.order 2>/dev/null) $MTMAP_LOAD_EXTRA; do
+	f=/lib/modules/mtmap/deps/$m.ko
+	[ -f "$f" ] || f=/lib/modules/extra/$m.ko
+	note "loading $m"
+	out=$(insmod "$f" 2>&1); rc=$?
+	step "insmod:$m" $rc "$out"
+done
+
+loaded=0
+if [ -f /lib/modules/mtmap/mtmap.ko ]; then
+	note "loading mtmap.ko $MTMAP_MODPARAMS"
+	out=$(insmod /lib/modules/mtmap/mtmap.ko $MTMAP_MODPARAMS 2>&1); rc=$?
+	step insmod:mtmap $rc "$out"
+	[ $rc = 0 ] && loaded=1
+else
+	step insmod:mtmap 1 "mtmap.ko is missing from the initramfs"
+fi
+
+run_prog() { # run_prog NAME COMMAND
+	local name=$1 cmd=$2 rc
+	note "running $name: $cmd"
+	res "MTMAP-BEGIN $name"
+	(cd /tmp && timeout "$MTMAP_PROG_TIMEOUT" sh -c "$cmd") >&3 2>&3 </dev/null
+	rc=$?
+	res "MTMAP-END $name rc=$rc"
+	note "$name exited with $rc"
+}
+
+if [ $loaded = 1 ]; then
+	while IFS='	' read -r name cmd; do
+		[ -n "$name" ] || continue
+		run_prog "$name" "$cmd"
+	done </etc/mtmap/progs
+
+	if [ "$MTMAP_KUNIT" = 1 ] && [ -f /lib/modules/mtmap/mtmap_kunit.ko ]; then
+		kd=/sys/kernel/debug/kunit
+		before=$(ls $kd 2>/dev/null)
+		note "loading mtmap_kunit.ko"
+		out=$(insmod /lib/modules/mtmap/mtmap_kunit.ko 2>&1); rc=$?
+		step insmod:mtmap_kunit $rc "$out"
+		for s in $(ls $kd 2>/dev/null); do
+			case " $(echo $before) " in *" $s "*) continue ;; esac
+			res "MTMAP-BEGIN kunit:$s"
+			cat "$kd/$s/results" >&3
+			res "MTMAP-END kunit:$s rc=0"
+		done
+		if [ $rc = 0 ]; then
+			out=$(rmmod mtmap_kunit 2>&1); rc=$?
+			step rmmod:mtmap_kunit $rc "$out"
+		fi
+	fi
+
+	note "unloading mtmap"
+	out=$(rmmod mtmap 2>&1); rc=$?
+	step rmmod:mtmap $rc "$out"
+fi
+
+if [ -e $KMEMLEAK ]; then
+	note "kmemleak: scanning"
+	sleep 6
+	echo scan >$KMEMLEAK
+	echo scan >$KMEMLEAK
+	cat $KMEMLEAK >/dev/console
+	note "kmemleak: scan done"
+fi
+finish

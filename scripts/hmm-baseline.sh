@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# hmm-baseline.sh LANE: peer baseline for device-exclusive access. Builds
+# the lane kernel's own tools/testing/selftests/mm/hmm-tests.c (static) and
+# mtmap's selftests/exclusive_test.c, boots LANE once with mtmap.ko and
+# test_hmm.ko loaded (MTMAP_LOAD_EXTRA=test_hmm), runs both plus KUnit, and
+# prints a per-program summary. hmm-tests failures are the kernel's, not
+# mtmap's; they are reported, never hidden.
+#
+# Environment: MTMAP_OUT (default out/; results in $MTMAP_OUT/hmm-LANE),
+# MTMAP_MODSRC (module sources), EXCL_TESTS_ARGS (harness options for
+# exclusive_test; hmm-tests always runs whole). Exit status: lane-run.sh's.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+lane=${1:?usage: hmm-baseline.sh LANE}
+case $lane in debug-*) ;; *) die "$lane: test_hmm.ko exists only in the debug lanes" ;; esac
+src=$("$MTMAP_ROOT/scripts/fetch-source.sh" "$lane")
+bins=$MTMAP_OUT/hmm-$lane/bin
+mkdir -p "$bins"
+
+# hmm-tests.c includes <lib/test_hmm_uapi.h> and <mm/gup_test.h> from the
+# tree root; the 7.x version also needs the mm selftests' helpers.
+mm=$src/tools/testing/selftests/mm
+extra=()
+for f in vm_util.c hugepage_settings.c thp_settings.c; do
+	if grep -q "${f%.c}.h" "$mm/hmm-tests.c" "$mm/vm_util.h" 2>/dev/null && [ -f "$mm/$f" ]; then
+		extra+=("$mm/$f")
+	fi
+done
+log "$lane: building hmm-tests from $mm"
+gcc -static -O2 -pthread -I"$src" -I"$src/tools/include" -isystem "$src/tools/testing/selftests" \
+	-I"$mm" -o "$bins/hmm-tests" "$mm/hmm-tests.c" "${extra[@]}" -lm ||
+	die "hmm-tests did not build"
+# lane-run.sh check insists on mtmap_test being there, even if not run.
+make -s -C "$MTMAP_ROOT/selftests" KSRC="$src" OUT="$bins" "$bins/exclusive_test" \
+	"$bins/mtmap_test" >&2
+
+rc=0
+MTMAP_SELFTESTS_OUT=$bins MTMAP_LOAD_EXTRA=test_hmm \
+	MTMAP_CHECK_PROGS="exclusive_test hmm-tests" \
+	TESTS="${EXCL_TESTS_ARGS:-}" \
+	MTMAP_OUT="$MTMAP_OUT/hmm-$lane" \
+	"$MTMAP_ROOT/scripts/lane-run.sh" check "$lane" || rc=$?
+
+# One line per program: top-level TAP results (KUnit: its cases).
+res=$MTMAP_OUT/hmm-$lane/$lane/results.log
+[ -f "$res" ] || die "no results in $res"
+awk '
+/^MTMAP-STEP insmod/ { print "  " $0 }
+/^MTMAP-BEGIN / { prog = $2; p = f = s = 0; next }
+/^MTMAP-END / {
+	printf "  %-28s %3d passed %3d failed %3d skipped (%s)\n", prog, p, f, s, $3
+	prog = ""; next
+}
+prog ~ /^kunit:/ { if ($0 !~ /^    (not )?ok [0-9]+ /) next; sub(/^    /, "") }
+prog != "" && /^ok .*# SKIP/ { s++; next }
+prog != "" && /^ok / { p++; next }
+prog != "" && /^not ok / { f++; fails[prog] = fails[prog] "\n      " $0; next }
+END { for (k in fails) printf "  failures in %s:%s\n", k, fails[k] }
+' "$res"
+exit $rc

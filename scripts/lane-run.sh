@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# lane-run.sh MODE LANE [PROG [ARGS...]]: one lane, end to end.
+#   MODE check   run the selftests (+ KUnit) and judge them; logs in out/LANE/
+#   MODE run     run mtmap-demo and show its output; logs in out/LANE/run/
+#   MODE vm-run  run PROG ARGS as root and show its output; logs in out/LANE/run/
+# Steps: kernel ready (scripts/lane-env.sh), module built against it
+# (scripts/build-module.sh), initramfs (scripts/mkinitramfs.sh), boot
+# (scripts/vm-boot.sh), judge (scripts/parse-results.py).
+# The last line printed is the lane's summary; out/LANE/counts (check) or
+# out/LANE/run/counts holds "PASSED FAILED SKIPPED". Exit status 0 = passed,
+# 2 = skipped, 1 = failed.
+#
+# Environment: MTMAP_SELFTESTS_OUT (built test programs, default out/selftests),
+# TESTS (extra arguments for mtmap_test, e.g. "-t name" or "-r fixture"),
+# MTMAP_MODSRC (module sources), MTMAP_MODPARAMS (insmod parameters),
+# MTMAP_LOAD_EXTRA (e.g. test_hmm), MTMAP_VM_TIMEOUT, MTMAP_PROG_TIMEOUT,
+# MTMAP_CMDLINE (extra kernel parameters), MTMAP_KSRC (tree for kunit.py).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+mode=${1:?usage: lane-run.sh check|run|vm-run LANE [PROG [ARGS...]]}
+lane=${2:?usage: lane-run.sh check|run|vm-run LANE [PROG [ARGS...]]}
+shift 2
+lanedir=$MTMAP_OUT/$lane
+case $mode in
+check) out=$lanedir ;;
+run | vm-run) out=$lanedir/run ;;
+*) die "unknown mode $mode" ;;
+esac
+mkdir -p "$out"
+# One run per output directory at a time; another one waits its turn.
+exec 8>"$out/.lock"
+if ! flock -n 8; then
+	log "$lane: another run is using $out; waiting for it"
+	flock 8
+fi
+rm -f "$out/counts" "$out/console.log" "$out/results.log"
+selftests=${MTMAP_SELFTESTS_OUT:-$MTMAP_OUT/selftests}
+
+finish() { # finish STATUS PASSED FAILED SKIPPED TEXT
+	echo "$2 $3 $4" >"$out/counts"
+	echo "$lane: $1 ($2 passed, $3 failed, $4 skipped) $5"
+	case $1 in PASSED) exit 0 ;; SKIPPED) exit 2 ;; *) exit 1 ;; esac
+}
+
+# 1. Kernel.
+if ! env_txt=$("$MTMAP_ROOT/scripts/lane-env.sh" "$lane"); then
+	finish FAILED 0 1 0 "- the kernel is not ready (see the messages above)"
+fi
+eval "$env_txt"
+if [ "$LANE_STATUS" = skip ]; then
+	finish SKIPPED 0 0 1 "- $LANE_REASON"
+fi
+log "$lane: kernel $LANE_KVER ($LANE_KIMAGE)"
+
+# 2. Module.
+if ! moddir=$("$MTMAP_ROOT/scripts/build-module.sh" "$LANE_KDIR" "$lanedir"); then
+	finish FAILED 0 1 0 "- the module did not build against $LANE_KDIR"
+fi
+
+# 3. What to run.
+kunit_py=${MTMAP_KSRC:-$("$MTMAP_ROOT/scripts/fetch-source.sh" debug-6.12)}/tools/testing/kunit/kunit.py
+[ -f "$kunit_py" ] || die "no kunit.py at $kunit_py"
+progs=$out/progs
+: >"$progs"
+bins=""
+kunit=0
+parse_opts=()
+case $mode in
+check)
+	kunit=1
+	parse_opts+=(--expect-tap)
+	# mtmap_test, every other *_test program of the selftests, then
+	# mtmap-demo; TESTS (kselftest harness options) go to the *_test ones.
+	[ -x "$selftests/mtmap_test" ] ||
+		finish FAILED 0 1 0 "- $selftests/mtmap_test is missing (selftests not built)"
+	list=${MTMAP_CHECK_PROGS:-mtmap_test $(cd "$selftests" && find . -maxdepth 1 -type f -perm -u+x -name '*_test' ! -name mtmap_test -printf '%f\n' | LC_ALL=C sort) mtmap-demo}
+	for p in $list; do
+		[ -x "$selftests/$p" ] || continue
+		bins="$bins $selftests/$p"
+		args=""
+		case $p in *_test) args=${TESTS:-} ;; esac
+		printf '%s\t%s %s\n' "$p" "$p" "$args" >>"$progs"
+	done
+	;;
+run)
+	parse_opts+=(--show-output)
+	[ -x "$selftests/mtmap-demo" ] || die "$selftests/mtmap-demo is missing (selftests not built)"
+	bins=$selftests/mtmap-demo
+	printf 'mtmap-demo\tmtmap-demo\n' >>"$progs"
+	;;
+vm-run)
+	parse_opts+=(--show-output)
+	prog=${1:?vm-run needs PROG}
+	shift
+	[ -x "$prog" ] || die "PROG=$prog is not an executable file"
+	bins=$(realpath "$prog")
+	name=${prog##*/}
+	# Quote each argument again: the guest's sh -c splits the line.
+	qargs=""
+	[ $# = 0 ] || qargs=$(printf '%q ' "$@")
+	printf '%s\t%s %s\n' "$name" "$name" "$qargs" >>"$progs"
+	;;
+esac
+
+# 4. Initramfs.
+IR_MODDIR=$moddir IR_MODTREE=$LANE_MODTREE IR_EXTRA_KO=$LANE_EXTRA_KO IR_BINS=$bins \
+	IR_PROGS=$progs IR_MODE=$mode IR_KUNIT=$kunit \
+	IR_PROG_TIMEOUT=${MTMAP_PROG_TIMEOUT:-900} IR_MODPARAMS=${MTMAP_MODPARAMS:-} \
+	IR_LOAD_EXTRA=${MTMAP_LOAD_EXTRA:-} \
+	"$MTMAP_ROOT/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" >/dev/null
+
+# 5. Boot.
+log "$lane: booting (TCG); console: $out/console.log, results: $out/results.log"
+qrc=0
+"$MTMAP_ROOT/scripts/vm-boot.sh" "$LANE_KIMAGE" "$out/initramfs.cpio.gz" "$out" || qrc=$?
+log "$lane: VM finished after $(cat "$out/boot-seconds") s (qemu rc=$qrc)"
+
+# 6. Judge.
+python3 "$MTMAP_ROOT/scripts/parse-results.py" "$out" --lane "$lane" \
+	--kunit-py "$kunit_py" --qemu-rc "$qrc" "${parse_opts[@]}"

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# mkinitramfs.sh OUT.cpio.gz: build the test VM's initramfs (gzip'd newc
+# cpio): busybox-static, scripts/guest-init.sh as /init, the module(s), the
+# test programs and the run configuration. Inputs come from the environment:
+#   IR_MODDIR     directory with mtmap.ko (and mtmap_kunit.ko when built)
+#   IR_MODTREE    where the lane's kernel modules live (for mtmap.ko's deps)
+#   IR_EXTRA_KO   extra .ko files to ship in /lib/modules/extra
+#   IR_BINS       static programs to ship in /opt/mtmap (space separated)
+#   IR_PROGS      file: one "NAME<TAB>COMMAND" per program to run, in order
+#   IR_MODE IR_KUNIT IR_PROG_TIMEOUT IR_MODPARAMS IR_LOAD_EXTRA: see /init
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+out=${1:?usage: mkinitramfs.sh OUT.cpio.gz}
+bb=/bin/busybox
+file -L $bb 2>/dev/null | grep -q 'statically linked' ||
+	die "$bb is missing or not static: install busybox-static (make deps)"
+
+st=$(mktemp -d "${out%/*}/.initramfs.XXXXXX")
+trap 'rm -rf "$st"' EXIT
+mkdir -p "$st"/{bin,sbin,dev,proc,sys,tmp,etc/mtmap,opt/mtmap,lib/modules/mtmap/deps,lib/modules/extra,root}
+cp $bb "$st/bin/busybox"
+for a in $($bb --list); do
+	[ "$a" = busybox ] || ln -s busybox "$st/bin/$a"
+done
+install -m 0755 "$MTMAP_ROOT/scripts/guest-init.sh" "$st/init"
+
+# The module, its KUnit companion, and what mtmap.ko depends on.
+find "$IR_MODDIR" -name '*.ko' -exec cp {} "$st/lib/modules/mtmap/" \;
+find_ko() { # find_ko NAME: path of NAME.ko[.xz|.zst] in IR_MODTREE
+	find "$IR_MODTREE" -name "$1.ko" -o -name "$1.ko.xz" -o -name "$1.ko.zst" 2>/dev/null | head -1
+}
+declare -A seen=()
+order=()
+add_deps() { # depth first, so a module comes after what it needs
+	local ko=$1 d f
+	for d in $(/sbin/modinfo -F depends "$ko" 2>/dev/null | tr ',' ' '); do
+		[ -z "${seen[$d]:-}" ] || continue
+		seen[$d]=1
+		f=$(find_ko "${d//-/_}")
+		[ -n "$f" ] || f=$(find_ko "$d")
+		[ -n "$f" ] || die "$ko needs module $d, not found under $IR_MODTREE"
+		case $f in
+		*.xz) xz -dc "$f" >"$st/lib/modules/mtmap/deps/$d.ko" ;;
+		*.zst) zstd -qdc "$f" >"$st/lib/modules/mtmap/deps/$d.ko" ;;
+		*) cp "$f" "$st/lib/modules/mtmap/deps/$d.ko" ;;
+		esac
+		add_deps "$st/lib/modules/mtmap/deps/$d.ko"
+		order+=("$d")
+	done
+}
+[ ! -f "$st/lib/modules/mtmap/mtmap.ko" ] || add_deps "$st/lib/modules/mtmap/mtmap.ko"
+printf '%s\n' "${order[@]}" >"$st/lib/modules/mtmap/deps.order"
+for ko in ${IR_EXTRA_KO:-}; do cp "$ko" "$st/lib/modules/extra/"; done
+
+for b in ${IR_BINS:-}; do
+	[ -x "$b" ] || die "test program $b is missing or not executable"
+	file -L "$b" | grep -q 'statically linked\|static-pie linked' ||
+		log "warning: $b is not statically linked; it will not run in the VM"
+	cp "$b" "$st/opt/mtmap/"
+done
+cp "${IR_PROGS:-/dev/null}" "$st/etc/mtmap/progs"
+{
+	printf 'MTMAP_MODE=%q\n' "${IR_MODE:-check}"
+	printf 'MTMAP_KUNIT=%q\n' "${IR_KUNIT:-1}"
+	printf 'MTMAP_PROG_TIMEOUT=%q\n' "${IR_PROG_TIMEOUT:-600}"
+	printf 'MTMAP_MODPARAMS=%q\n' "${IR_MODPARAMS:-}"
+	printf 'MTMAP_LOAD_EXTRA=%q\n' "${IR_LOAD_EXTRA:-}"
+} >"$st/etc/mtmap/conf"
+
+(cd "$st" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
+	gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "$out"

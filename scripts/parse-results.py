@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge one VM run of the mtmap harness.
+
+Reads OUTDIR/results.log (ttyS1: markers written by scripts/guest-init.sh,
+TAP/KTAP between them) and OUTDIR/console.log (ttyS0: the kernel console).
+Each MTMAP-BEGIN/MTMAP-END block is parsed by the kernel's own KTAP parser,
+`tools/testing/kunit/kunit.py parse --json`, and its leaf test cases are
+counted; the console is scanned for kernel splats.
+
+Prints a report and, last, one summary line for the lane; writes
+"PASSED FAILED SKIPPED" to OUTDIR/counts. Exit status 0 only when nothing
+failed, no splat was seen and the guest reached MTMAP-DONE.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+# Kernel splats: any console line matching one of these fails the lane.
+SPLAT_PATTERNS = [
+    r'BUG:',
+    r'WARNING:',
+    r'KASAN',
+    r'KFENCE',
+    r'UBSAN',
+    r'Oops',
+    r'Call Trace',
+    r'general protection fault',
+    r'Kernel panic',
+    r'possible circular locking',
+    r'inconsistent lock state',
+    r'possible recursive locking',
+    r'INFO: ',
+    r'kmemleak: .* new suspected memory leaks',
+    r'unreferenced object 0x',
+    r'suspicious RCU usage',
+]
+SPLAT_RE = re.compile('|'.join('(?:%s)' % p for p in SPLAT_PATTERNS))
+
+# Lines that match a pattern above without being a splat. Each entry is
+# anchored on the whole message (after the printk timestamp) so that it
+# cannot hide a real report.
+FALSE_POSITIVES = [
+    # Nothing from a clean boot of stock-6.1 or the debug kernels matches
+    # the (case-sensitive) patterns: "kfence: initialized", "kasan:
+    # KernelAddressSanitizer initialized" and "kmemleak: Kernel memory leak
+    # detector initialized" are lower case. Only init's own notes, which quote
+    # insmod/rmmod messages, are let through.
+    re.compile(r'^mtmap-init: (step \S+ rc=-?\d+ |running \S+: )'),
+]
+
+TS_RE = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+MARK_RE = re.compile(r'^MTMAP-(BEGIN|END|STEP|DONE)\b ?(\S*)(?: rc=(-?\d+))? ?(.*)$')
+
+
+def strip_ts(line):
+    return TS_RE.sub('', line, count=1)
+
+
+def read_lines(path):
+    try:
+        with open(path, 'rb') as f:
+            data = f.read().decode('utf-8', errors='backslashreplace')
+    except FileNotFoundError:
+        return None
+    return data.replace('\r', '').split('\n')
+
+
+def find_marker(line):
+    """A marker may follow stray bytes on the serial line; find it anywhere."""
+    i = line.find('MTMAP-')
+    if i < 0:
+        return None
+    return MARK_RE.match(line[i:])
+
+
+class Block:
+    def __init__(self, name):
+        self.name = name
+        self.lines = []
+        self.rc = None  # None: no END marker (crash, hang, timeout)
+
+
+def split_results(lines):
+    steps, blocks, done = [], [], False
+    cur = None
+    for line in lines:
+        m = find_marker(line)
+        if not m:
+            if cur is not None:
+                cur.lines.append(line)
+            continue
+        kind, name, rc, text = m.groups()
+        if kind == 'BEGIN':
+            cur = Block(name)
+            blocks.append(cur)
+        elif kind == 'END':
+            if cur is not None and cur.name == name:
+                cur.rc = int(rc) if rc is not None else -1
+            cur = None
+        elif kind == 'STEP':
+            steps.append((name, int(rc) if rc is not None else -1, text.strip()))
+        elif kind == 'DONE':
+            done = True
+            cur = None
+    return steps, blocks, done
+
+
+def leaf_cases(group, prefix=''):
+    out = []
+    for case in group.get('test_cases', []):
+        out.append((prefix + (case.get('name') or '<unnamed>'), case.get('status', 'FAIL')))
+    for sub in group.get('sub_groups', []):
+        out += leaf_cases(sub, prefix + (sub.get('name') or '') + '.')
+    return out
+
+
+def ktap_parse(kunit_py, text):
+    """Run kunit.py parse on text; return (cases, summary_line, errors)."""
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, 'in.tap')
+        js = os.path.join(d, 'out.json')
+        with open(src, 'w') as f:
+            f.write(text)
+        p = subprocess.run([sys.executable, kunit_py, 'parse', '--json=' + js, src],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        summary = ''
+        for line in p.stdout.splitlines():
+            line = strip_ts(line)
+            if line.startswith('Testing complete.'):
+                summary = line
+        m = re.search(r'errors: (\d+)', summary)
+        errors = int(m.group(1)) if m else 0
+        if not os.path.exists(js):
+            return None, p.stdout, errors
+        with open(js) as f:
+            data = json.load(f)
+    return leaf_cases(data), summary, errors
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('outdir')
+    ap.add_argument('--lane', default='vm')
+    ap.add_argument('--kunit-py', required=True, help='tools/testing/kunit/kunit.py')
+    ap.add_argument('--qemu-rc', type=int, default=0)
+    ap.add_argument('--expect-tap', action='store_true',
+                    help='a *_test program or kunit: block without TAP output '
+                         'is a failure (any other program without TAP, such as '
+                         'mtmap-demo, is judged by its exit code)')
+    ap.add_argument('--show-output', action='store_true',
+                    help='print every program block as the program wrote it')
+    args = ap.parse_args()
+
+    console_path = os.path.join(args.outdir, 'console.log')
+    results_path = os.path.join(args.outdir, 'results.log')
+    res_lines = read_lines(results_path) or []
+    con_lines = read_lines(console_path) or []
+
+    passed = failed = skipped = 0
+    problems = []  # lane-level reasons, each counted as one failure
+
+    steps, blocks, done = split_results(res_lines)
+
+    for name, rc, text in steps:
+        if rc == 0:
+            passed += 1
+        else:
+            failed += 1
+            print('  FAIL  step %s (rc=%d)%s' % (name, rc, ': ' + text if text else ''))
+
+    for b in blocks:
+        body = '\n'.join(b.lines) + '\n'
+        rc_txt = 'did not finish' if b.rc is None else 'rc=%d' % b.rc
+        if args.show_output:
+            print('----- output of %s -----' % b.name)
+            sys.stdout.write(body)
+            print('----- %s: %s -----' % (b.name,
+                  'exit status %d' % b.rc if b.rc is not None
+                  else 'no exit status: the VM stopped while it ran'))
+        cases, summary, errors = ktap_parse(args.kunit_py, body)
+        if cases is None:
+            failed += 1
+            print('  FAIL  %s: kunit.py parse failed:\n%s' % (b.name, summary))
+            continue
+        bp = bf = bs = 0
+        for cname, status in cases:
+            if status == 'PASS':
+                bp += 1
+            elif status == 'SKIP':
+                bs += 1
+            else:
+                bf += 1
+                print('  FAIL  %s: %s (%s)' % (b.name, cname or '<missing>', status))
+        if not cases and re.search(r'^1\.\.0\b', body, re.M) and b.rc in (0, 4):
+            # An empty plan: a TESTS= filter that selects nothing here.
+            print('  ok    %s: no test selected (empty plan), %s' % (b.name, rc_txt))
+            continue
+        if not cases:
+            # No TAP at all.
+            if args.expect_tap and (b.name.endswith('_test') or b.name.startswith('kunit:')):
+                bf += 1
+                print('  FAIL  %s: printed no TAP (%s)' % (b.name, rc_txt))
+            elif b.rc == 0:
+                bp += 1
+            elif b.rc == 4:
+                bs += 1
+            else:
+                bf += 1
+                print('  FAIL  %s: %s' % (b.name, rc_txt))
+        elif bf == 0 and errors:
+            bf += 1
+            print('  FAIL  %s: malformed TAP (%s)' % (b.name, summary))
+        elif bf == 0 and b.rc not in (0, 4):
+            # TAP says fine, the exit code does not (crash, timeout = 143...).
+            bf += 1
+            print('  FAIL  %s: TAP reports no failure but the program %s' % (b.name, rc_txt))
+        print('  %-5s %s: %d passed, %d failed, %d skipped (%s)' % (
+            'ok' if bf == 0 else 'FAIL', b.name, bp, bf, bs, rc_txt))
+        passed += bp
+        failed += bf
+        skipped += bs
+
+    # Kernel splats on the console.
+    splats = []
+    phase = 'boot'
+    for i, line in enumerate(con_lines):
+        msg = strip_ts(line)
+        m = re.match(r'mtmap-init: (running \S+|step \S+|loading \S+|unloading \S+|kmemleak: scanning)', msg)
+        if m:
+            phase = m.group(1).rstrip(':')
+        if not SPLAT_RE.search(line):
+            continue
+        if any(fp.match(msg) for fp in FALSE_POSITIVES):
+            continue
+        splats.append((i + 1, '%s   <- after: %s' % (line, phase)))
+    if splats:
+        problems.append('%d kernel splat line(s) in %s' % (len(splats), console_path))
+        print('  SPLAT kernel splat lines in %s:' % console_path)
+        for n, line in splats[:40]:
+            print('    %d: %s' % (n, line))
+        if len(splats) > 40:
+            print('    ... and %d more' % (len(splats) - 40))
+
+    con_done = any('MTMAP-DONE' in l for l in con_lines)
+    if not done or not con_done:
+        why = 'timed out' if args.qemu_rc == 124 else 'crashed, hung or panicked'
+        problems.append('no MTMAP-DONE: the VM %s (qemu rc=%d); see %s' % (why, args.qemu_rc, console_path))
+        tail = [l for l in con_lines if l.strip()][-15:]
+        print('  FAIL  no MTMAP-DONE on %s; last console lines:' % (
+            'either port' if not done and not con_done else
+            'ttyS1' if not done else 'ttyS0'))
+        for l in tail:
+            print('    ' + l)
+    elif args.qemu_rc != 0:
+        problems.append('qemu exited with %d' % args.qemu_rc)
+
+    if args.show_output:
+        for b in blocks:
+            print('%s %s.' % (b.name, 'exited with status %d' % b.rc if b.rc is not None
+                                else 'did not finish (the VM stopped while it ran)'))
+        print('Kernel console: %s (%s).' % (
+            console_path, 'splats found, see above' if splats else 'no splats'))
+    for p in problems:
+        print('  FAIL  ' + p)
+    failed += len(problems)
+
+    with open(os.path.join(args.outdir, 'counts'), 'w') as f:
+        f.write('%d %d %d\n' % (passed, failed, skipped))
+    boot = ''
+    try:
+        with open(os.path.join(args.outdir, 'boot-seconds')) as f:
+            boot = ', VM %s s' % f.read().strip()
+    except OSError:
+        pass
+    print('%s: %s (%d passed, %d failed, %d skipped%s)' % (
+        args.lane, 'PASSED' if failed == 0 else 'FAILED', passed, failed, skipped, boot))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vm-boot.sh KERNEL INITRAMFS OUTDIR: boot the test VM under QEMU (TCG, no
+# KVM) until init powers it off, the kernel panics (-no-reboot) or
+# $MTMAP_VM_TIMEOUT seconds pass. ttyS0 (kernel console) goes to
+# OUTDIR/console.log, ttyS1 (test results) to OUTDIR/results.log.
+# Exit status: QEMU's (0 after a clean poweroff), 124 on timeout.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+kernel=${1:?usage: vm-boot.sh KERNEL INITRAMFS OUTDIR}
+initrd=${2:?}
+out=${3:?}
+tmo=${MTMAP_VM_TIMEOUT:-1200}
+mkdir -p "$out"
+rm -f "$out/console.log" "$out/results.log"
+
+# panic=-1: reboot at once on a panic, which -no-reboot turns into an exit.
+# oops=panic: an oops stops the run (the debug config has PANIC_ON_OOPS too);
+# a WARN stays non-fatal so every splat of the run is collected.
+append="console=ttyS0,115200 panic=-1 oops=panic printk.time=1 loglevel=7"
+append="$append nokaslr no_hash_pointers rdinit=/init ${MTMAP_CMDLINE:-}"
+
+cmd=(qemu-system-x86_64
+	-nodefaults -machine pc -accel tcg,thread=multi -cpu max
+	-smp 2 -m 2G
+	-nic none -no-reboot -display none -monitor none
+	-serial "file:$out/console.log" -serial "file:$out/results.log"
+	-object memory-backend-ram,id=mtmap-shm,size=64M,share=on
+	-device ivshmem-plain,memdev=mtmap-shm
+	-kernel "$kernel" -initrd "$initrd" -append "$append")
+printf '%q ' "${cmd[@]}" >"$out/qemu.cmd"
+echo >>"$out/qemu.cmd"
+start=$(date +%s.%N)
+rc=0
+# QEMU runs in the background so that a signal to this script (make
+# interrupted, CI cancelled) stops the VM too instead of orphaning it.
+timeout -k 10 "$tmo" "${cmd[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+qpid=$!
+trap 'kill -TERM $qpid 2>/dev/null; wait $qpid; exit 143' TERM INT HUP
+wait $qpid || rc=$?
+trap - TERM INT HUP
+end=$(date +%s.%N)
+awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f\n", b - a }' >"$out/boot-seconds"
+[ $rc != 124 ] || log "VM timed out after ${tmo}s (MTMAP_VM_TIMEOUT)"
+exit $rc

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mtmap_bench: first-touch write throughput and faults per MiB.
+ *
+ * Each run maps a fresh region and writes every byte of it once (memset,
+ * page by page), so the time is the fault path (allocation, zeroing, PTE
+ * or PMD insertion) plus the stores. Setup (create, mmap) and teardown
+ * (munmap, free) are outside the timed part. Faults are ru_minflt deltas.
+ *
+ * Cases:
+ *   anon-4k      anonymous private memory, MADV_NOHUGEPAGE
+ *   anon-thp     anonymous private memory, 2 MiB aligned, MADV_HUGEPAGE
+ *   memfd        memfd (shmem), MAP_SHARED, 4 KiB pages
+ *   mtmap-4k-*   mtmap buffer, no flags                   x {wb, wc, uc-}
+ *   mtmap-pf16-* MTMAP_CREATE_PREFAULT, prefault 16       x {wb, wc, uc-}
+ *   mtmap-2m-*   MTMAP_CREATE_HUGE, MADV_HUGEPAGE         x {wb, wc, uc-}
+ *
+ * THP is set to "madvise" for the run (restored at exit), so only the
+ * regions that ask for huge pages get them. Runs are interleaved (run r
+ * of every case, then run r + 1) so that drift hits all cases alike.
+ *
+ * Output: a table (median [min, max] over the runs), target checks, and a
+ * CSV block between "MTMAP-BENCH-CSV-BEGIN" and "MTMAP-BENCH-CSV-END"
+ * (scripts/bench.sh extracts it and plots it).
+ *
+ * Usage: mtmap_bench [-s MiB] [-r runs]      (defaults: 8 MiB, 7 runs)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mtmap_util.h"
+
+#define SZ_2M		(2UL << 20)
+#define MAX_RUNS	51
+#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
+
+enum kind { K_ANON, K_THP, K_MEMFD, K_MTMAP };
+
+struct bcase {
+	const char *name;
+	enum kind kind;
+	__u32 memtype, flags, prefault;
+	double mibps[MAX_RUNS], fpm[MAX_RUNS];	/* MiB/s, faults per MiB */
+	int n;
+	bool failed;
+};
+
+static struct bcase cases[] = {
+	{ .name = "anon-4k", .kind = K_ANON, .memtype = 0, .flags = 0, .prefault = 0 },
+	{ .name = "anon-thp", .kind = K_THP, .memtype = 0, .flags = 0, .prefault = 0 },
+	{ .name = "memfd", .kind = K_MEMFD, .memtype = 0, .flags = 0, .prefault = 0 },
+	{ .name = "mtmap-4k-wb", .kind = K_MTMAP, .memtype = MTMAP_MEMTYPE_WB, .flags = 0, .prefault = 0 },
+	{ .name = "mtmap-4k-wc", .kind = K_MTMAP, .memtype = MTMAP_MEMTYPE_WC, .flags = 0, .prefault = 0 },
+	{ .name = "mtmap-4k-uc-", .kind = K_MTMAP, .memtype = MTMAP_MEMTYPE_UC_MINUS, .flags = 0, .prefault = 0 },
+	{ .name = "mtmap-pf16-wb", .kind = K_MTMAP, .memtype = MTMAP_MEMTYPE_WB, .flags = MTMAP_CREATE_PREFAULT, .prefault = 16 },
+	{ .name = "mtmap-pf16-wc", .kind = K_MTMAP, .memtype = MTMAP_MEMTYPE_WC, .flags = MTMAP_CREATE_PREFAULT, .prefault = 16 },
+	{ .name = "mtmap-pf16-uc-", .kind = K_MTMAP, .memtype = MTMAP_MEMTYPE_UC_MINUS, .flags = MTMAP_CREATE_PREFAULT, .prefault = 16 },
+	{ .name = "mtmap-2m-wb", .kind = K_MTMAP, .memtype = MTMAP_MEMTYPE_WB, .flags = MTMAP_CREATE_HUGE, .prefault = 0 },
+	{ .name = "mtmap-2m-wc", .kind = K_MTMAP, .memtype = MTMAP_MEMTYPE_WC, .flags = MTMAP_CREATE_HUGE, .prefault = 0 },
+	{ .name = "mtmap-2m-uc-", .kind = K_MTMAP, .memtype = MTMAP_MEMTYPE_UC_MINUS, .flags = MTMAP_CREATE_HUGE, .prefault = 0 },
+};
+#define NCASES	((int)(sizeof(cases) / sizeof(cases[0])))
+
+static char thp_saved[16];
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void thp_save_set(const char *mode)
+{
+	char buf[128] = "", *l, *r;
+	FILE *f = fopen(THP_ENABLED, "r");
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f)) {
+			l = strchr(buf, '[');
+			r = l ? strchr(l, ']') : NULL;
+			if (l && r)
+				snprintf(thp_saved, sizeof(thp_saved), "%.*s",
+					 (int)(r - l - 1), l + 1);
+		}
+		fclose(f);
+	}
+	f = fopen(THP_ENABLED, "w");
+	if (f) {
+		fputs(mode, f);
+		fclose(f);
+	}
+}
+
+static void thp_restore(void)
+{
+	FILE *f;
+
+	if (!thp_saved[0])
+		return;
+	f = fopen(THP_ENABLED, "w");
+	if (f) {
+		fputs(thp_saved, f);
+		fclose(f);
+	}
+}
+
+/* The timed part: write every byte once, page by page. */
+static __attribute__((noinline)) void touch(char *p, size_t len, size_t psz)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += psz)
+		memset(p + off, 0x5a, psz);
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
+
+/* A region of @len for @c: returns the pointer, or NULL. */
+static char *region_get(const struct bcase *c, int devfd, size_t len, int *fd,
+			void **raw, size_t *rawlen)
+{
+	char *p;
+
+	*fd = -1;
+	*raw = NULL;
+	*rawlen = 0;
+	switch (c->kind) {
+	case K_ANON:
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		madvise(p, len, MADV_NOHUGEPAGE);
+		*raw = p;
+		*rawlen = len;
+		return p;
+	case K_THP:
+		/* Over-allocate and trim to a 2 MiB aligned start. */
+		*rawlen = len + SZ_2M;
+		*raw = mmap(NULL, *rawlen, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (*raw == MAP_FAILED)
+			return NULL;
+		p = (char *)(((unsigned long)*raw + SZ_2M - 1) & ~(SZ_2M - 1));
+		madvise(p, len, MADV_HUGEPAGE);
+		return p;
+	case K_MEMFD:
+		*fd = memfd_create("mtmap-bench", MFD_CLOEXEC);
+		if (*fd < 0 || ftruncate(*fd, (off_t)len))
+			return NULL;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		*raw = p;
+		*rawlen = len;
+		return p;
+	case K_MTMAP: {
+		struct mtmap_create cr;
+
+		memset(&cr, 0, sizeof(cr));
+		cr.size = len;
+		cr.memtype = c->memtype;
+		cr.flags = c->flags;
+		cr.prefault = c->prefault;
+		if (mtmap_ioctl(devfd, MTMAP_IOC_CREATE, &cr))
+			return NULL;
+		*fd = cr.fd;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		if (c->flags & MTMAP_CREATE_HUGE)
+			madvise(p, len, MADV_HUGEPAGE);
+		*raw = p;
+		*rawlen = len;
+		return p;
+	}
+	}
+	return NULL;
+}
+
+static int run_one(struct bcase *c, int devfd, size_t len, size_t psz)
+{
+	void *raw;
+	size_t rawlen;
+	long f0, f1;
+	double t0, t1;
+	char *p;
+	int fd;
+
+	p = region_get(c, devfd, len, &fd, &raw, &rawlen);
+	if (!p) {
+		fprintf(stderr, "%s: setup failed: %s\n", c->name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	f0 = mtmap_minflt();
+	t0 = now();
+	touch(p, len, psz);
+	t1 = now();
+	f1 = mtmap_minflt();
+	c->mibps[c->n] = (double)len / (1 << 20) / (t1 - t0);
+	c->fpm[c->n] = (double)(f1 - f0) / ((double)len / (1 << 20));
+	c->n++;
+	if (raw && raw != MAP_FAILED)
+		munmap(raw, rawlen);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct stat3 { double med, min, max; };
+
+static struct stat3 stats(const double *v, int n)
+{
+	double s[MAX_RUNS];
+	struct stat3 r = { 0, 0, 0 };
+
+	if (!n)
+		return r;
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	r.min = s[0];
+	r.max = s[n - 1];
+	r.med = n & 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return r;
+}
+
+static struct bcase *find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < NCASES; i++)
+		if (!strcmp(cases[i].name, name))
+			return &cases[i];
+	return NULL;
+}
+
+static int check(const char *what, bool ok)
+{
+	printf("target %-52s %s\n", what, ok ? "met" : "MISSED");
+	return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	size_t mib = 8, len, psz = mtmap_page_size();
+	int runs = 7, r, i, opt, devfd, missed = 0;
+	struct utsname u;
+	double t_start = now();
+
+	while ((opt = getopt(argc, argv, "s:r:")) != -1) {
+		switch (opt) {
+		case 's':
+			mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-s MiB] [-r runs]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (runs < 1 || runs > MAX_RUNS || mib < 2 || mib % 2) {
+		fprintf(stderr, "runs 1..%d, size an even number of MiB >= 2\n", MAX_RUNS);
+		return 2;
+	}
+	len = mib << 20;
+	devfd = open(MTMAP_DEV, O_RDWR | O_CLOEXEC);
+	if (devfd < 0) {
+		fprintf(stderr, "%s: %s\n", MTMAP_DEV, strerror(errno));
+		return 1;
+	}
+	uname(&u);
+	thp_save_set("madvise");
+	printf("# mtmap_bench: kernel %s, %zu MiB per run, %d runs per case, THP madvise (was %s)\n",
+	       u.release, mib, runs, thp_saved[0] ? thp_saved : "?");
+	fflush(stdout);
+
+	/* One unmeasured warm-up run per case (binary text, pools, THP). */
+	for (i = 0; i < NCASES; i++) {
+		if (run_one(&cases[i], devfd, len, psz))
+			cases[i].failed = true;
+		cases[i].n = 0;
+	}
+	for (r = 0; r < runs; r++)
+		for (i = 0; i < NCASES; i++)
+			if (!cases[i].failed && run_one(&cases[i], devfd, len, psz))
+				cases[i].failed = true;
+	thp_restore();
+
+	printf("\n%-15s %10s %10s %10s   %10s %10s %10s %8s\n", "case", "MiB/s", "min", "max",
+	       "faults/MiB", "min", "max", "per 4K");
+	for (i = 0; i < NCASES; i++) {
+		struct bcase *c = &cases[i];
+		struct stat3 t = stats(c->mibps, c->n), f = stats(c->fpm, c->n);
+
+		if (c->failed) {
+			printf("%-15s FAILED\n", c->name);
+			continue;
+		}
+		printf("%-15s %10.1f %10.1f %10.1f   %10.2f %10.2f %10.2f %8.4f\n", c->name,
+		       t.med, t.min, t.max, f.med, f.min, f.max, f.med / 256.0);
+	}
+
+	printf("\n");
+	{
+		struct stat3 a4 = stats(find("anon-4k")->mibps, find("anon-4k")->n);
+		struct stat3 at = stats(find("anon-thp")->mibps, find("anon-thp")->n);
+		struct stat3 w4 = stats(find("mtmap-4k-wb")->mibps, find("mtmap-4k-wb")->n);
+		struct stat3 w2 = stats(find("mtmap-2m-wb")->mibps, find("mtmap-2m-wb")->n);
+		const char *types[] = { "wb", "wc", "uc-" };
+		char name[32], what[96];
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			struct stat3 f;
+
+			snprintf(name, sizeof(name), "mtmap-4k-%s", types[k]);
+			f = stats(find(name)->fpm, find(name)->n);
+			snprintf(what, sizeof(what), "%s: 1.00 fault per 4 KiB page (%.4f)", name, f.max / 256);
+			missed += check(what, f.min == 256 && f.max == 256);
+			snprintf(name, sizeof(name), "mtmap-pf16-%s", types[k]);
+			f = stats(find(name)->fpm, find(name)->n);
+			snprintf(what, sizeof(what), "%s: <= 1/16 fault per page (%.4f)", name, f.max / 256);
+			missed += check(what, f.max <= 16);
+			snprintf(name, sizeof(name), "mtmap-2m-%s", types[k]);
+			f = stats(find(name)->fpm, find(name)->n);
+			snprintf(what, sizeof(what), "%s: 1 fault per 2 MiB (%.2f/MiB)", name, f.max);
+			missed += check(what, f.max <= 0.5);
+		}
+		snprintf(what, sizeof(what), "WB 4K >= 1.0x anon 4K (%.2fx)", w4.med / a4.med);
+		missed += check(what, w4.med >= a4.med);
+		snprintf(what, sizeof(what), "WB 2M >= 1.0x anon THP (%.2fx)", w2.med / at.med);
+		missed += check(what, w2.med >= at.med);
+	}
+
+	printf("\nMTMAP-BENCH-CSV-BEGIN\n");
+	printf("case,kernel,size_mib,runs,mibps_median,mibps_min,mibps_max,"
+	       "faults_per_mib_median,faults_per_mib_min,faults_per_mib_max,faults_per_4k_page\n");
+	for (i = 0; i < NCASES; i++) {
+		struct bcase *c = &cases[i];
+		struct stat3 t = stats(c->mibps, c->n), f = stats(c->fpm, c->n);
+
+		if (c->failed)
+			continue;
+		printf("%s,%s,%zu,%d,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.5f\n", c->name, u.release,
+		       mib, c->n, t.med, t.min, t.max, f.med, f.min, f.max, f.med / 256.0);
+	}
+	printf("MTMAP-BENCH-CSV-END\n");
+	printf("# %d target(s) missed; %.1f s\n", missed, now() - t_start);
+	close(devfd);
+	for (i = 0; i < NCASES; i++)
+		if (cases[i].failed)
+			return 1;
+	return 0;
+}
