@@ -7,7 +7,8 @@
 #   first-touch-LANE.csv   median/min/max per case
 #   first-touch-LANE.png   throughput and faults per MiB (gnuplot)
 # Environment: BENCH_ARGS (mtmap_bench options, default "-s 8 -r 7"),
-# MTMAP_OUT (build and VM logs go to $MTMAP_OUT/bench/LANE/run/).
+# MTMAP_OUT (build and VM logs go to $MTMAP_OUT/bench/LANE/run/),
+# BENCH_RESULTS (a results.log of an earlier run: only extract and plot).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -17,12 +18,16 @@ docdir=$MTMAP_ROOT/Documentation/bench
 out=$MTMAP_OUT/bench
 mkdir -p "$out/bin" "$docdir"
 
-make -s -C "$MTMAP_ROOT/selftests" OUT="$out/bin" "$out/bin/mtmap_bench" >&2
-# shellcheck disable=SC2086
-MTMAP_OUT=$out "$MTMAP_ROOT/scripts/lane-run.sh" vm-run "$lane" "$out/bin/mtmap_bench" $args >"$out/vm-run.log" 2>&1 ||
-	{ cat "$out/vm-run.log" >&2; die "$lane: the benchmark run failed"; }
-
-res=$out/$lane/run/results.log
+res=${BENCH_RESULTS:-}
+if [ -z "$res" ]; then
+	make -s -C "$MTMAP_ROOT/selftests" OUT="$out/bin" "$out/bin/mtmap_bench" >&2
+	log "$lane: one boot, mtmap_bench $args (VM log: $out/vm-run.log)"
+	# shellcheck disable=SC2086
+	MTMAP_OUT=$out "$MTMAP_ROOT/scripts/lane-run.sh" vm-run "$lane" "$out/bin/mtmap_bench" $args \
+		>"$out/vm-run.log" 2>&1 ||
+		{ cat "$out/vm-run.log" >&2; die "$lane: the benchmark run failed"; }
+	res=$out/$lane/run/results.log
+fi
 tr -d '\r' <"$res" | sed -n '/^MTMAP-BEGIN mtmap_bench/,/^MTMAP-END mtmap_bench/p' |
 	sed '1d;$d' >"$docdir/first-touch-$lane.txt"
 sed -n '/^MTMAP-BENCH-CSV-BEGIN/,/^MTMAP-BENCH-CSV-END/p' "$docdir/first-touch-$lane.txt" |

@@ -277,6 +277,10 @@ def main():
             boot = ', VM %s s' % f.read().strip()
     except OSError:
         pass
+    for line in con_lines:
+        m = re.match(r'^\[\s*(\d+)\.\d+\] mtmap-init: (kernel|MTMAP-DONE)', line)
+        if m:
+            boot += ', %s at %s s' % ('init' if m.group(2) == 'kernel' else 'done', m.group(1))
     print('%s: %s (%d passed, %d failed, %d skipped%s)' % (
         args.lane, 'PASSED' if failed == 0 else 'FAILED', passed, failed, skipped, boot))
     return 0 if failed == 0 else 1

@@ -36,9 +36,32 @@ typedef int (*mtmap_batch_fn)(struct mtmap_buffer *buf, struct page **pages,
 
 static struct vfsmount *mtmap_mnt;
 
+/*
+ * The name of every buffer file: /proc/<pid>/maps prints a mapped file's
+ * path (vm_ops->name is only asked for file-less VMAs), and
+ * /proc/<pid>/fd shows it too.
+ */
+static char *mtmap_dname(struct dentry *dentry, char *buffer, int buflen)
+{
+	static const char name[] = "[" MTMAP_NAME "]";
+
+	if (buflen < (int)sizeof(name))
+		return ERR_PTR(-ENAMETOOLONG);
+	return memcpy(buffer + buflen - sizeof(name), name, sizeof(name));
+}
+
+static const struct dentry_operations mtmap_dentry_ops = {
+	.d_dname = mtmap_dname,
+};
+
 static int mtmap_fs_init_fs_context(struct fs_context *fc)
 {
-	return init_pseudo(fc, MTMAP_FS_MAGIC) ? 0 : -ENOMEM;
+	struct pseudo_fs_context *ctx = init_pseudo(fc, MTMAP_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dops = &mtmap_dentry_ops;
+	return 0;
 }
 
 static struct file_system_type mtmap_fs_type = {
