@@ -340,7 +340,7 @@ static long mtmap_ioctl_set_memtype(struct mtmap_buffer *buf, void __user *uarg,
 	struct mtmap_set_memtype req;
 	struct mtmap_convert cv;
 	const char *why = "flags or reserved not zero";
-	u32 eff;
+	u32 eff, t;
 	int err;
 
 	if (usize < MTMAP_SET_MEMTYPE_SIZE_VER0)
@@ -358,13 +358,18 @@ static long mtmap_ioctl_set_memtype(struct mtmap_buffer *buf, void __user *uarg,
 	eff = mtmap_memtype_effective(req.memtype);
 
 	down_write(&buf->map_lock);
-	if (eff != buf->memtype &&
-	    (atomic_read(&buf->nr_pinned[buf->memtype]) ||
-	     atomic_read(&buf->nr_pinned[buf->req_memtype]))) {
-		mtmap_log_alias(buf, "set_memtype", 0, buf->npages,
-				buf->memtype, req.memtype);
-		err = -EBUSY;
-		goto out;
+	/*
+	 * A mapping that asked for a type explicitly keeps getting it: refuse
+	 * any change that would give it another effective type.
+	 */
+	for (t = MTMAP_MEMTYPE_WB; t <= MTMAP_MEMTYPE_WT; t++) {
+		if (atomic_read(&buf->nr_pinned[t]) &&
+		    mtmap_memtype_effective(t) != eff) {
+			mtmap_log_alias(buf, "set_memtype", 0, buf->npages, t,
+					req.memtype);
+			err = -EBUSY;
+			goto out;
+		}
 	}
 	if (eff == buf->memtype)
 		goto done;

@@ -19,6 +19,7 @@
 #include <kunit/visibility.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/set_memory.h>
 #include <linux/xarray.h>
@@ -265,10 +266,18 @@ static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
 int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 			 unsigned int n, u32 from, u32 to)
 {
+	unsigned int nofs;
 	int err;
 
 	if (to > MTMAP_MEMTYPE_UC_MINUS)
 		return -EINVAL;
+	/*
+	 * set_pages_array_*() may allocate page tables to split the direct
+	 * map. Keep that allocation out of FS reclaim: our pool shrinker
+	 * (which refuses !__GFP_FS) converts pages too and would wait for
+	 * mtmap_track_lock, which we hold.
+	 */
+	nofs = memalloc_nofs_save();
 	mutex_lock(&mtmap_track_lock);
 	err = mtmap_track_check("set_type", o, pages, n, from);
 	if (err || from == to)
@@ -291,6 +300,7 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 	mtmap_track_commit(o, pages, n, to);
 out:
 	mutex_unlock(&mtmap_track_lock);
+	memalloc_nofs_restore(nofs);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_track_set_type);
