@@ -29,9 +29,9 @@ static bool use_pools = true;
 module_param(use_pools, bool, 0644);
 MODULE_PARM_DESC(use_pools, "Keep converted WC/UC- pages in pools (default true); off converts every page on its own");
 
-static uint pool_batch = 256;
+static uint pool_batch = 512;
 module_param(pool_batch, uint, 0644);
-MODULE_PARM_DESC(pool_batch, "Pages converted per refill of a pool (64..1024, default 256)");
+MODULE_PARM_DESC(pool_batch, "Pages converted per refill of a pool (64..1024, default 512)");
 
 static ulong pool_max_pages = 16384;
 module_param(pool_max_pages, ulong, 0644);
