@@ -8,7 +8,7 @@
 #                                 build kernels/module/selftests, boot each
 #                                 lane under QEMU, judge TAP/KTAP + splats;
 #                                 last line: "N passed, N failed, N skipped"
-#   make run                      boot debug-6.12, run mtmap-demo, show it
+#   make run [LANE=debug-6.12]    boot the lane, run mtmap-demo, show it
 #   make vm-run LANE=... PROG=... [ARGS=...]
 #                                 boot LANE with the module loaded, run PROG
 #   make kernels                  build all debug kernels
@@ -37,6 +37,9 @@ export MTMAP_OUT := $(OUT)
 all: module
 
 module:
+	@test -f $(KDIR)/Makefile || { echo "KDIR=$(KDIR) is not a kernel build tree;" \
+		"pass KDIR=... (e.g. /usr/src/linux-headers-<version>, or the output of" \
+		"scripts/build-kernel.sh debug-6.12)" >&2; exit 2; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 deps:
@@ -46,7 +49,7 @@ check: deps
 	scripts/check.sh $(LANES)
 
 run: deps selftests
-	@scripts/lane-run.sh run debug-6.12
+	@scripts/lane-run.sh run $(LANE)
 
 selftests:
 	mkdir -p $(OUT)/selftests
@@ -56,9 +59,9 @@ vm-run: deps
 	@test -n "$(PROG)" || { echo "usage: make vm-run LANE=<lane> PROG=/path/to/static-binary [ARGS=...]" >&2; exit 2; }
 	@scripts/lane-run.sh vm-run $(LANE) $(PROG) $(ARGS)
 
-kernels:
+kernels: deps
 	@for l in $(filter debug-%,$(LANES)); do \
-		eval "$$(scripts/lane-env.sh $$l)" || exit 1; \
+		e=$$(scripts/lane-env.sh $$l) || exit 1; eval "$$e"; \
 		if [ "$$LANE_STATUS" = skip ]; then echo "$$l: SKIPPED - $$LANE_REASON"; \
 		else echo "$$l: $$LANE_KDIR"; fi; \
 	done

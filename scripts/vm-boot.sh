@@ -19,6 +19,9 @@ rm -f "$out/console.log" "$out/results.log"
 # oops=panic: an oops stops the run (the debug config has PANIC_ON_OOPS too);
 # a WARN stays non-fatal so every splat of the run is collected.
 append="console=ttyS0,115200 panic=-1 oops=panic printk.time=1 loglevel=7"
+# TCG on a busy host can starve a vCPU for tens of seconds: the RCU stall
+# detector waits 120 s instead of 21 before it reports ("INFO: ... stall").
+append="$append rcupdate.rcu_cpu_stall_timeout=120"
 append="$append nokaslr no_hash_pointers rdinit=/init ${MTMAP_CMDLINE:-}"
 
 cmd=(qemu-system-x86_64
