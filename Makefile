@@ -11,6 +11,7 @@
 #   make run [LANE=debug-6.12]    boot the lane, run mtmap-demo, show it
 #   make vm-run LANE=... PROG=... [ARGS=...]
 #                                 boot LANE with the module loaded, run PROG
+#   make lint                     checkpatch --strict, kernel-doc, W=1 C=1
 #   make kernels                  build all debug kernels
 #   make selftests                build the selftests into out/selftests
 #   make clean                    remove build products and out/
@@ -32,7 +33,7 @@ OUT := $(CURDIR)/out
 export TESTS
 export MTMAP_OUT := $(OUT)
 
-.PHONY: all module deps check run vm-run kernels selftests clean help
+.PHONY: all module deps check run vm-run kernels selftests clean help lint
 
 all: module
 
@@ -58,6 +59,9 @@ selftests:
 vm-run: deps
 	@test -n "$(PROG)" || { echo "usage: make vm-run LANE=<lane> PROG=/path/to/static-binary [ARGS=...]" >&2; exit 2; }
 	@scripts/lane-run.sh vm-run $(LANE) $(PROG) $(ARGS)
+
+lint: deps
+	@scripts/lint.sh
 
 kernels: deps
 	@for l in $(filter debug-%,$(LANES)); do \

@@ -37,6 +37,18 @@ if [ -z "${MTMAP_SELFTESTS_OUT:-}" ]; then
 fi
 
 mkdir -p "$MTMAP_OUT"
+# Static checks first: checkpatch, kernel-doc, sparse + W=1.
+if [ -z "${MTMAP_NO_LINT:-}" ]; then
+	log "===== lint ====="
+	"$MTMAP_ROOT/scripts/lint.sh" 2>&1 | tee "$MTMAP_OUT/lint.report"
+	if read -r p _ f _ s _ < <(tail -1 "$MTMAP_OUT/lint.report"); then
+		add "$p" "$f" 0
+		summaries+=("lint: $p passed, $f failed")
+	else
+		add 0 1 0
+		summaries+=("lint: FAILED - no result")
+	fi
+fi
 for lane in $lanes; do
 	log "===== lane $lane ====="
 	rm -f "$MTMAP_OUT/$lane/counts"
@@ -51,8 +63,42 @@ for lane in $lanes; do
 	fi
 done
 
+# The memory-type tests once more on debug-6.12 booted with nopat: WC must
+# become UC- on both sides and INFO must say so. Counted like a lane.
+if [ -z "${MTMAP_NO_EXTRA:-}" ] && [[ " $lanes " == *" debug-6.12 "* ]]; then
+	log "===== lane debug-6.12+nopat ====="
+	xo=$MTMAP_OUT/nopat
+	mkdir -p "$xo"
+	MTMAP_CMDLINE="${MTMAP_CMDLINE:-} nopat" MTMAP_OUT=$xo \
+		MTMAP_CHECK_PROGS="memtype_test mtmap_test" \
+		MTMAP_SELFTESTS_OUT=${MTMAP_SELFTESTS_OUT:-$MTMAP_OUT/selftests} \
+		"$MTMAP_ROOT/scripts/lane-run.sh" check debug-6.12 2>&1 | tee "$xo/report"
+	if read -r p f s <"$xo/debug-6.12/counts" 2>/dev/null; then
+		add "$p" "$f" "$s"
+		summaries+=("$(tail -1 "$xo/report" | sed 's/^debug-6.12:/debug-6.12+nopat:/')")
+	else
+		add 0 1 0
+		summaries+=("debug-6.12+nopat: FAILED - no result (see $xo/report)")
+	fi
+fi
+
+# Peer baseline: the kernel's own hmm-tests against test_hmm.ko, next to
+# ours. Its failures are the kernel's; they are reported, not counted.
+baseline=()
+if [ -z "${MTMAP_NO_EXTRA:-}" ]; then
+	for lane in $lanes; do
+		case $lane in debug-*) ;; *) continue ;; esac
+		[ -f "$MTMAP_OUT/$lane/counts" ] || continue
+		log "===== hmm-tests baseline on $lane ====="
+		"$MTMAP_ROOT/scripts/hmm-baseline.sh" "$lane" >"$MTMAP_OUT/hmm-$lane.report" 2>&1
+		baseline+=("hmm baseline on $lane (not counted):")
+		while IFS= read -r l; do baseline+=("$l"); done < <(grep -E '^  ' "$MTMAP_OUT/hmm-$lane.report")
+	done
+fi
+
 echo
 echo "===== mtmap check summary ====="
 printf '%s\n' "${summaries[@]}"
+[ ${#baseline[@]} = 0 ] || printf '%s\n' "${baseline[@]}"
 echo "$tp passed, $tf failed, $ts skipped"
 [ "$tf" = 0 ]
