@@ -103,6 +103,19 @@ static vm_fault_t mtmap_vm_pfn_mkwrite(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * Having ->map_pages lets the core call ->fault (and ->pfn_mkwrite) under
+ * the per-VMA lock; without it every fault of 6.4+ is retried under
+ * mmap_lock (vmf_can_call_fault()). Called under rcu_read_lock() for
+ * read faults, where it must not sleep: it maps nothing and leaves the
+ * fault to ->fault, so fault counts stay exactly what ->fault does.
+ */
+static vm_fault_t mtmap_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+				     pgoff_t end_pgoff)
+{
+	return 0;
+}
+
 static void mtmap_vm_open(struct vm_area_struct *vma)
 {
 	struct mtmap_buffer *buf = vma->vm_file->private_data;
@@ -173,6 +186,7 @@ const struct vm_operations_struct mtmap_vm_ops = {
 	.open = mtmap_vm_open,
 	.close = mtmap_vm_close,
 	.fault = mtmap_vm_fault,
+	.map_pages = mtmap_vm_map_pages,
 #ifdef MTMAP_HAVE_HUGE_FAULT
 	.huge_fault = mtmap_vm_huge_fault,
 #endif
@@ -184,6 +198,7 @@ const struct vm_operations_struct mtmap_vm_ops_dirty = {
 	.open = mtmap_vm_open,
 	.close = mtmap_vm_close,
 	.fault = mtmap_vm_fault,
+	.map_pages = mtmap_vm_map_pages,
 #ifdef MTMAP_HAVE_HUGE_FAULT
 	.huge_fault = mtmap_vm_huge_fault,
 #endif

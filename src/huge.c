@@ -72,7 +72,8 @@ static struct folio *mtmap_huge_alloc(struct mtmap_buffer *buf, pgoff_t chunk)
 	if (mtmap_track_add(&buf->owner, pages, MTMAP_HUGE_NR))
 		goto err_put;
 	/* All 512 pages in one batch: one TLB flush, one type for the PMD. */
-	if (mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
+	if (buf->memtype != MTMAP_MEMTYPE_WB &&
+	    mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
 				 MTMAP_MEMTYPE_WB, buf->memtype)) {
 		mtmap_track_remove(&buf->owner, pages, MTMAP_HUGE_NR);
 		goto err_put;

@@ -123,6 +123,8 @@ static int mtmap_pages_alloc(struct mtmap_owner *o, struct page **pages,
 	err = mtmap_track_add(o, pages, got);
 	if (err)
 		goto err_free;
+	if (type == MTMAP_MEMTYPE_WB)
+		return got;
 	/* Zeroed while WB; set_pages_array_*() flushes the caches first. */
 	err = mtmap_track_set_type(o, pages, got, MTMAP_MEMTYPE_WB, type);
 	if (err) {
