@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -659,6 +660,31 @@ TEST_F(mtmap, survives_close)
 	mtmap_fill(m, 0, n / 2, 32);
 	EXPECT_EQ(-1, mtmap_check(m, 0, n / 2, 32));
 	munmap(m, n / 2 * self->psz);
+}
+
+/*
+ * A buffer fd, and then a mapping alone, must keep the module loaded:
+ * delete_module() refuses a module that is in use. (Should the module
+ * wrongly unload, the following tests fail loudly.)
+ */
+TEST_F(mtmap, unload_refused_while_buffers_exist)
+{
+	const size_t n = 4;
+	void *m;
+	int bufd;
+
+	bufd = CREATE_PAGES(n);
+	ASSERT_EQ(0, close(self->devfd));
+	self->devfd = -1;
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "mtmap", O_NONBLOCK));
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY) TH_LOG("errno %d", errno);
+	m = MAP_PAGES(bufd, n, 0);
+	mtmap_fill(m, 0, n, 35);
+	ASSERT_EQ(0, close(bufd));
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "mtmap", O_NONBLOCK));
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY) TH_LOG("errno %d", errno);
+	EXPECT_EQ(-1, mtmap_check(m, 0, n, 35));
+	munmap(m, n * self->psz);
 }
 
 TEST_F(mtmap, two_mappings)
