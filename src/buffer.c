@@ -19,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -35,6 +36,10 @@ typedef int (*mtmap_batch_fn)(struct mtmap_buffer *buf, struct page **pages,
 #define MTMAP_FS_MAGIC 0x6d746d70
 
 static struct vfsmount *mtmap_mnt;
+
+/* Every live buffer, for debugfs. */
+static LIST_HEAD(mtmap_buffers);
+static DEFINE_MUTEX(mtmap_buffers_lock);
 
 /*
  * The name of every buffer file: /proc/<pid>/maps prints a mapped file's
@@ -190,6 +195,10 @@ static void mtmap_buffer_free(struct mtmap_buffer *buf)
 	struct folio *folio;
 	unsigned long chunk;
 
+	mutex_lock(&mtmap_buffers_lock);
+	list_del(&buf->node);
+	mutex_unlock(&mtmap_buffers_lock);
+
 	xa_for_each(&buf->huge, chunk, folio)
 		mtmap_huge_release(buf, folio);
 	xa_destroy(&buf->huge);
@@ -206,6 +215,76 @@ static void mtmap_buffer_free(struct mtmap_buffer *buf)
 	mtmap_owner_unregister(&buf->owner);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
+}
+
+/* A run of consecutive pfns of one buffer, for debugfs. */
+struct mtmap_run {
+	unsigned long start, last;
+	bool have, ok;
+};
+
+static void mtmap_run_flush(struct seq_file *m, struct mtmap_buffer *buf,
+			    struct mtmap_run *r)
+{
+	if (r->have)
+		mtmap_memtype_show_range(m, r->start, r->last, buf->memtype,
+					 &buf->owner, r->ok);
+	r->have = false;
+}
+
+static void mtmap_run_add(struct seq_file *m, struct mtmap_buffer *buf,
+			  struct mtmap_run *r, unsigned long pfn)
+{
+	if (r->have && pfn != r->last + 1)
+		mtmap_run_flush(m, buf, r);
+	if (!r->have) {
+		r->start = pfn;
+		r->ok = true;
+		r->have = true;
+	}
+	r->last = pfn;
+	if (mtmap_memtype_directmap(pfn_to_page(pfn)) != (int)buf->memtype)
+		r->ok = false;
+}
+
+/* Print @buf's pages as runs of consecutive pfns. */
+static void mtmap_buffer_show_pages(struct seq_file *m, struct mtmap_buffer *buf)
+{
+	struct mtmap_run run = { };
+	struct folio *folio;
+	struct page *page;
+	unsigned long idx;
+	unsigned int i;
+
+	xa_for_each(&buf->pages, idx, page)
+		mtmap_run_add(m, buf, &run, page_to_pfn(page));
+	xa_for_each(&buf->huge, idx, folio) {
+		for (i = 0; i < MTMAP_HUGE_NR; i++)
+			mtmap_run_add(m, buf, &run, folio_pfn(folio) + i);
+	}
+	mtmap_run_flush(m, buf, &run);
+}
+
+/**
+ * mtmap_buffers_show_wb() - print the pages of every WB buffer, for debugfs
+ * @m: seq_file to print to
+ *
+ * WB pages are not in the memory-type table (WB is the untracked state),
+ * so they are listed from their buffers.
+ */
+void mtmap_buffers_show_wb(struct seq_file *m)
+{
+	struct mtmap_buffer *buf;
+
+	mutex_lock(&mtmap_buffers_lock);
+	list_for_each_entry(buf, &mtmap_buffers, node) {
+		/* No type change while the pages are printed. */
+		down_read(&buf->map_lock);
+		if (buf->memtype == MTMAP_MEMTYPE_WB)
+			mtmap_buffer_show_pages(m, buf);
+		up_read(&buf->map_lock);
+	}
+	mutex_unlock(&mtmap_buffers_lock);
 }
 
 static int mtmap_buffer_release(struct inode *inode, struct file *file)
@@ -325,10 +404,14 @@ static int mtmap_buffer_unconvert_batch(struct mtmap_buffer *buf,
 	struct mtmap_convert *cv = arg;
 	unsigned int i, k = 0;
 	u32 owner;
+	int t;
 
 	/* Undo only the pages a failed change already converted. */
 	for (i = 0; i < n; i++) {
-		if (mtmap_track_lookup(pages[i], &owner) == (int)cv->to)
+		t = mtmap_track_lookup(pages[i], &owner);
+		if (t == -ENOENT)
+			t = MTMAP_MEMTYPE_WB;	/* untracked means WB */
+		if (t == (int)cv->to)
 			pages[k++] = pages[i];
 	}
 	return k ? mtmap_track_set_type(&buf->owner, pages, k, cv->to, cv->from) : 0;
@@ -551,6 +634,9 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 	}
 	file->private_data = buf;
 	buf->file = file;
+	mutex_lock(&mtmap_buffers_lock);
+	list_add_tail(&buf->node, &mtmap_buffers);
+	mutex_unlock(&mtmap_buffers_lock);
 	return file;
 
 err_owner:

@@ -2,9 +2,11 @@
 /*
  * /sys/kernel/debug/mtmap/: what mtmap owns, for people and for tests.
  *
- * memtypes: every tracked pfn range with its type, owner, number of user
- *           mappings, and a fresh check of the direct map. RAM included,
- *           which the kernel's own x86/pat_memtype_list leaves out.
+ * memtypes: every pfn range mtmap owns with its type, owner, number of user
+ *           mappings, and a fresh check of the direct map: the tracked
+ *           (WC/UC-) ranges first, then the pages of WB buffers. RAM
+ *           included, which the kernel's own x86/pat_memtype_list leaves
+ *           out.
  * pools:    pool sizes and hit/miss counters.
  * drain_pools: write anything to give every pool page back to the system.
  */
@@ -19,6 +21,7 @@ static struct dentry *mtmap_debugfs_dir;
 static int mtmap_memtypes_show(struct seq_file *m, void *unused)
 {
 	mtmap_track_show(m);
+	mtmap_buffers_show_wb(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mtmap_memtypes);

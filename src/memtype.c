@@ -170,20 +170,22 @@ static void mtmap_conflict(const char *op, struct page *page,
 }
 
 /**
- * mtmap_track_add() - start tracking fresh pages as WB, owned by @o
- * @o: registered owner
+ * mtmap_track_add() - check that fresh pages really are WB and unowned
+ * @o: the owner they are for
  * @pages: pages straight from the page allocator
  * @n: number of pages
  *
- * Detect: no page may be tracked already and each direct map must be WB
- * (a page freed by someone else while still WC would show up here).
+ * WB is the state of a page the table does not hold (as for x86's own
+ * RAM tracking: no page flag means WB), so nothing is stored here; the
+ * buffer's page array records who owns a WB page. Detect only: a page
+ * already in the table, or whose direct map is not WB (freed by someone
+ * while still WC), is a conflict.
  *
- * Return: 0, -EBUSY on a conflict, -ENOMEM.
+ * Return: 0 or -EBUSY.
  */
 int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n)
 {
 	unsigned int i;
-	int err;
 
 	for (i = 0; i < n; i++) {
 		void *cur = xa_load(&mtmap_track, page_to_pfn(pages[i]));
@@ -193,24 +195,18 @@ int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n)
 			return -EBUSY;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		err = xa_err(xa_store(&mtmap_track, page_to_pfn(pages[i]),
-				      mtmap_entry(o, MTMAP_MEMTYPE_WB), GFP_KERNEL));
-		if (err) {
-			while (i--)
-				xa_erase(&mtmap_track, page_to_pfn(pages[i]));
-			return err;
-		}
-	}
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_track_add);
 
-/* Detect pass shared by the operations below; called with the lock held. */
+/*
+ * Detect pass shared by the operations below; called with the lock held.
+ * A WB page is expected to be absent from the table.
+ */
 static int mtmap_track_check(const char *op, struct mtmap_owner *o,
 			     struct page **pages, unsigned int n, u32 type)
 {
-	void *want = mtmap_entry(o, type);
+	void *want = type == MTMAP_MEMTYPE_WB ? NULL : mtmap_entry(o, type);
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
@@ -224,15 +220,31 @@ static int mtmap_track_check(const char *op, struct mtmap_owner *o,
 	return 0;
 }
 
-static void mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
-			       unsigned int n, u32 type)
+/*
+ * Record @n pages as @o's of @type (erase them for WB). Storing over an
+ * existing entry allocates nothing; new entries may, so a caller going
+ * from WB records first and converts after, and can still back out.
+ */
+static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
+			      unsigned int n, u32 type)
 {
 	unsigned int i;
+	int err;
 
-	/* Entries exist, so storing over them allocates nothing. */
-	for (i = 0; i < n; i++)
-		xa_store(&mtmap_track, page_to_pfn(pages[i]),
-			 mtmap_entry(o, type), GFP_NOWAIT);
+	for (i = 0; i < n; i++) {
+		if (type == MTMAP_MEMTYPE_WB) {
+			xa_erase(&mtmap_track, page_to_pfn(pages[i]));
+			continue;
+		}
+		err = xa_err(xa_store(&mtmap_track, page_to_pfn(pages[i]),
+				      mtmap_entry(o, type), GFP_KERNEL));
+		if (err) {
+			while (i--)
+				xa_erase(&mtmap_track, page_to_pfn(pages[i]));
+			return err;
+		}
+	}
+	return 0;
 }
 
 static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
@@ -257,7 +269,11 @@ static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
  * @from: current type of every page
  * @to: new type (WB, WC or UC-)
  *
- * Non-WB to non-WB goes through WB, as x86 requires.
+ * Non-WB to non-WB goes through WB, as x86 requires. The table is written
+ * before a conversion away from WB (so a failure to record leaves the
+ * pages untouched) and after a conversion back to WB; both happen under
+ * the table lock, which debugfs also takes, and with no user mapping of
+ * the pages, so nobody can see the two disagree.
  *
  * Return: 0; -EBUSY if a page is not owned by @o as @from (nothing is
  * changed); or the error of the conversion, after which the pages are
@@ -289,15 +305,18 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 		mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
 	}
 	if (to != MTMAP_MEMTYPE_WB) {
-		err = mtmap_set_pages(pages, n, to);
-		if (err) {
-			/* Pages are WB now; put them back where they were. */
-			if (from != MTMAP_MEMTYPE_WB && !mtmap_set_pages(pages, n, from))
-				mtmap_track_commit(o, pages, n, from);
-			goto out;
+		err = mtmap_track_commit(o, pages, n, to);
+		if (!err) {
+			err = mtmap_set_pages(pages, n, to);
+			if (err)
+				mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
 		}
+		/* The pages are WB now; put them back where they were. */
+		if (err && from != MTMAP_MEMTYPE_WB &&
+		    !mtmap_track_commit(o, pages, n, from) &&
+		    mtmap_set_pages(pages, n, from))
+			mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
 	}
-	mtmap_track_commit(o, pages, n, to);
 out:
 	mutex_unlock(&mtmap_track_lock);
 	memalloc_nofs_restore(nofs);
@@ -313,6 +332,8 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_set_type);
  * @n: number of pages
  * @type: type of every page
  *
+ * WB pages are not in the table, so for them this only checks that.
+ *
  * Return: 0, or -EBUSY (nothing changed) if a page is not @from's as @type.
  */
 int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
@@ -322,7 +343,8 @@ int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 
 	mutex_lock(&mtmap_track_lock);
 	err = mtmap_track_check("transfer", from, pages, n, type);
-	if (!err)
+	/* Storing over existing entries: cannot fail. */
+	if (!err && type != MTMAP_MEMTYPE_WB)
 		mtmap_track_commit(to, pages, n, type);
 	mutex_unlock(&mtmap_track_lock);
 	return err;
@@ -330,28 +352,23 @@ int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 EXPORT_SYMBOL_IF_KUNIT(mtmap_track_transfer);
 
 /**
- * mtmap_track_remove() - stop tracking WB pages before they are freed
+ * mtmap_track_remove() - check that pages may go back to the allocator
  * @o: owner of every page
- * @pages: the pages, all WB
+ * @pages: the pages
  * @n: number of pages
  *
  * A page still tracked as WC or UC- must never reach the page allocator:
  * the next owner would get a non-WB kernel alias. That is refused.
  *
- * Return: 0, or -EBUSY (nothing changed).
+ * Return: 0 when every page is WB (untracked), or -EBUSY.
  */
 int mtmap_track_remove(struct mtmap_owner *o, struct page **pages,
 		       unsigned int n)
 {
-	unsigned int i;
 	int err;
 
 	mutex_lock(&mtmap_track_lock);
 	err = mtmap_track_check("remove", o, pages, n, MTMAP_MEMTYPE_WB);
-	if (!err) {
-		for (i = 0; i < n; i++)
-			xa_erase(&mtmap_track, page_to_pfn(pages[i]));
-	}
 	mutex_unlock(&mtmap_track_lock);
 	return err;
 }
@@ -362,7 +379,8 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_remove);
  * @page: the page
  * @owner_id: set to the owner id, 0 if untracked
  *
- * Return: MTMAP_MEMTYPE_* or -ENOENT if untracked.
+ * Return: MTMAP_MEMTYPE_* of a tracked page, or -ENOENT for a page the
+ * table does not hold (WB).
  */
 int mtmap_track_lookup(struct page *page, u32 *owner_id)
 {
@@ -378,15 +396,30 @@ static void mtmap_track_show_range(struct seq_file *m, unsigned long start,
 {
 	struct mtmap_owner *o = xa_load(&mtmap_owners, v >> MTMAP_TYPE_BITS);
 
+	mtmap_memtype_show_range(m, start, last, v & MTMAP_TYPE_MASK, o, ok);
+}
+
+/**
+ * mtmap_memtype_show_range() - print one line of debugfs ``memtypes``
+ * @m: seq_file to print to
+ * @start: first pfn
+ * @last: last pfn
+ * @type: MTMAP_MEMTYPE_* of the range
+ * @o: owner, or NULL if unknown
+ * @ok: whether the direct map of every page has @type
+ */
+void mtmap_memtype_show_range(struct seq_file *m, unsigned long start,
+			      unsigned long last, u32 type,
+			      const struct mtmap_owner *o, bool ok)
+{
 	seq_printf(m, "%#lx-%#lx %s %s:%s %d %s\n", start, last,
-		   mtmap_memtype_name(v & MTMAP_TYPE_MASK),
-		   o ? o->kind : "?", o ? o->name : "?",
+		   mtmap_memtype_name(type), o ? o->kind : "?", o ? o->name : "?",
 		   o && o->nr_maps ? atomic_read(o->nr_maps) : 0,
 		   ok ? "ok" : "MISMATCH");
 }
 
 /**
- * mtmap_track_show() - print every tracked range, for debugfs
+ * mtmap_track_show() - print every tracked (non-WB) range, for debugfs
  * @m: seq_file to print to
  *
  * Consecutive pfns with the same owner and type are one line. The last

@@ -89,6 +89,7 @@ struct mtmap_placement {
  * @nr_pinned: per memory type, VMAs that asked for that type explicitly
  *	(MTMAP_MMAP_OFFSET()); the type cannot change while any exist.
  * @prefault: pages one fault maps (1 without MTMAP_CREATE_PREFAULT).
+ * @node: entry in the list of all buffers (debugfs).
  * @dirty: with MTMAP_CREATE_DIRTY_TRACK, one bit per page written since
  *	the last MTMAP_IOC_GET_DIRTY; set under @map_lock held for read,
  *	harvested under it held for write.
@@ -110,6 +111,7 @@ struct mtmap_buffer {
 	atomic_t nr_maps;
 	atomic_t nr_pinned[MTMAP_MEMTYPE_WT + 1];
 	unsigned int prefault;
+	struct list_head node;
 	unsigned long *dirty;
 };
 
@@ -136,6 +138,9 @@ int mtmap_track_remove(struct mtmap_owner *o, struct page **pages,
 		       unsigned int n);
 int mtmap_track_lookup(struct page *page, u32 *owner_id);
 void mtmap_track_show(struct seq_file *m);
+void mtmap_memtype_show_range(struct seq_file *m, unsigned long start,
+			      unsigned long last, u32 type,
+			      const struct mtmap_owner *o, bool ok);
 
 /* pool.c */
 struct page *mtmap_page_alloc_typed(struct mtmap_owner *o, u32 type, gfp_t gfp);
@@ -156,6 +161,7 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c);
 struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx);
 int mtmap_fs_init(void);
 void mtmap_fs_exit(void);
+void mtmap_buffers_show_wb(struct seq_file *m);
 
 /* Type a mapping asked for with MTMAP_MMAP_OFFSET(), or -1 for none. */
 static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)

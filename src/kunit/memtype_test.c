@@ -62,9 +62,11 @@ static void memtype_test_exit(struct kunit *test)
 	mtmap_owner_unregister(&ctx->b);
 }
 
+/* @type -ENOENT: untracked, which is how WB pages look; then owner_id is 0. */
 static void expect_all(struct kunit *test, struct page **pages, int type,
 		       u32 owner_id)
 {
+	int dm = type < 0 ? MTMAP_MEMTYPE_WB : (int)mtmap_memtype_effective(type);
 	unsigned int i;
 	u32 owner;
 
@@ -72,10 +74,8 @@ static void expect_all(struct kunit *test, struct page **pages, int type,
 		KUNIT_EXPECT_EQ_MSG(test, mtmap_track_lookup(pages[i], &owner), type,
 				    "page %u", i);
 		KUNIT_EXPECT_EQ(test, owner, owner_id);
-		if (type >= 0)
-			KUNIT_EXPECT_EQ_MSG(test, mtmap_memtype_directmap(pages[i]),
-					    (int)mtmap_memtype_effective(type),
-					    "direct map of page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, mtmap_memtype_directmap(pages[i]), dm,
+				    "direct map of page %u", i);
 	}
 }
 
@@ -84,15 +84,16 @@ static void track_state_machine(struct kunit *test)
 	struct memtype_ctx *ctx = test->priv;
 	struct page **p = ctx->pages;
 
+	/* Fresh pages are WB: checked, and not in the table. */
 	KUNIT_ASSERT_EQ(test, mtmap_track_add(&ctx->a, p, NPAGES), 0);
-	expect_all(test, p, MTMAP_MEMTYPE_WB, ctx->a.id);
-	/* Detect: already tracked pages cannot be added again. */
-	KUNIT_EXPECT_EQ(test, mtmap_track_add(&ctx->b, p, NPAGES), -EBUSY);
+	expect_all(test, p, -ENOENT, 0);
 
 	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES,
 						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_WC), 0);
 	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
 
+	/* Detect: WC pages are not fresh WB pages anyone may claim. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_add(&ctx->b, p, NPAGES), -EBUSY);
 	/* The pages are WC now: asking for them as WB -> UC- is a conflict. */
 	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES,
 						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_UC_MINUS),
@@ -101,11 +102,11 @@ static void track_state_machine(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->b, p, NPAGES,
 						   MTMAP_MEMTYPE_WC, MTMAP_MEMTYPE_WB),
 			-EBUSY);
-	/* A non-WB page must never be untracked (and then freed). */
+	/* A non-WB page must never be let go (and then freed). */
 	KUNIT_EXPECT_EQ(test, mtmap_track_remove(&ctx->a, p, NPAGES), -EBUSY);
 	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
 
-	/* Detect, then commit: one foreign page makes the whole call fail. */
+	/* Detect, then commit: the wrong type makes the whole call fail. */
 	KUNIT_EXPECT_EQ(test, mtmap_track_transfer(&ctx->a, &ctx->b, p, NPAGES,
 						   MTMAP_MEMTYPE_UC_MINUS), -EBUSY);
 	KUNIT_ASSERT_EQ(test, mtmap_track_transfer(&ctx->a, &ctx->b, p, NPAGES,
@@ -118,26 +119,30 @@ static void track_state_machine(struct kunit *test)
 	expect_all(test, p, MTMAP_MEMTYPE_UC_MINUS, ctx->b.id);
 	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, p, NPAGES,
 						   MTMAP_MEMTYPE_UC_MINUS, MTMAP_MEMTYPE_WB), 0);
-	expect_all(test, p, MTMAP_MEMTYPE_WB, ctx->b.id);
+	expect_all(test, p, -ENOENT, 0);
 
 	KUNIT_ASSERT_EQ(test, mtmap_track_remove(&ctx->b, p, NPAGES), 0);
-	expect_all(test, p, -ENOENT, 0);
 }
 
 static void track_partial_conflict(struct kunit *test)
 {
 	struct memtype_ctx *ctx = test->priv;
 	struct page **p = ctx->pages;
+	struct page **half = p + NPAGES / 2;
 
-	/* Half the pages belong to b: a's conversion of all must change none. */
-	KUNIT_ASSERT_EQ(test, mtmap_track_add(&ctx->a, p, NPAGES / 2), 0);
-	KUNIT_ASSERT_EQ(test, mtmap_track_add(&ctx->b, p + NPAGES / 2, NPAGES / 2), 0);
+	/* b's half is UC-: a's conversion of all pages must change none. */
+	KUNIT_ASSERT_EQ(test, mtmap_track_add(&ctx->a, p, NPAGES), 0);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, half, NPAGES / 2,
+						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_UC_MINUS), 0);
 	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES,
 						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_WC), -EBUSY);
 	KUNIT_EXPECT_EQ(test, mtmap_memtype_directmap(p[0]), MTMAP_MEMTYPE_WB);
-	KUNIT_EXPECT_EQ(test, mtmap_memtype_directmap(p[NPAGES - 1]), MTMAP_MEMTYPE_WB);
-	KUNIT_EXPECT_EQ(test, mtmap_track_remove(&ctx->a, p, NPAGES / 2), 0);
-	KUNIT_EXPECT_EQ(test, mtmap_track_remove(&ctx->b, p + NPAGES / 2, NPAGES / 2), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_memtype_directmap(p[NPAGES / 2 - 1]), MTMAP_MEMTYPE_WB);
+	KUNIT_EXPECT_EQ(test, mtmap_memtype_directmap(p[NPAGES - 1]),
+			(int)mtmap_memtype_effective(MTMAP_MEMTYPE_UC_MINUS));
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->b, half, NPAGES / 2,
+						   MTMAP_MEMTYPE_UC_MINUS, MTMAP_MEMTYPE_WB), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_track_remove(&ctx->a, p, NPAGES), 0);
 }
 
 static void pool_reuse_and_drain(struct kunit *test)
