@@ -93,6 +93,40 @@ pgprot_t mtmap_memtype_pgprot(u32 type, pgprot_t prot)
 	}
 }
 
+/*
+ * Memory type of the direct map at @page, and in @span the number of
+ * pages from @page to the end of the page-table entry that maps it (1 for
+ * a 4 KiB entry, up to 512 for a 2 MiB one): they all share that type.
+ */
+static int mtmap_directmap_span(struct page *page, unsigned long *span)
+{
+	unsigned long addr = (unsigned long)page_address(page);
+	unsigned int level;
+	pteval_t bits;
+	pte_t *pte;
+	u32 t;
+
+	*span = 1;
+	pte = lookup_address(addr, &level);
+	if (!pte || !pte_present(*pte))
+		return -ENOENT;
+	bits = pte_flags(*pte);
+	if (level != PG_LEVEL_4K) {
+		unsigned long size = page_level_size(level);
+
+		bits = protval_large_2_4k(bits);
+		*span = (size - (addr & (size - 1))) >> PAGE_SHIFT;
+	}
+	bits &= _PAGE_CACHE_MASK;
+	for (t = MTMAP_MEMTYPE_WB; t <= MTMAP_MEMTYPE_UC_MINUS; t++) {
+		if (bits == (cachemode2protval(t == MTMAP_MEMTYPE_WB ? _PAGE_CACHE_MODE_WB :
+					       t == MTMAP_MEMTYPE_WC ? _PAGE_CACHE_MODE_WC :
+					       _PAGE_CACHE_MODE_UC_MINUS) & _PAGE_CACHE_MASK))
+			return mtmap_memtype_effective(t) == t ? t : MTMAP_MEMTYPE_UC_MINUS;
+	}
+	return -EIO;
+}
+
 /**
  * mtmap_memtype_directmap() - read the memory type of a page's kernel alias
  * @page: a lowmem page
@@ -105,25 +139,9 @@ pgprot_t mtmap_memtype_pgprot(u32 type, pgprot_t prot)
  */
 int mtmap_memtype_directmap(struct page *page)
 {
-	unsigned int level;
-	pteval_t bits;
-	pte_t *pte;
-	u32 t;
+	unsigned long span;
 
-	pte = lookup_address((unsigned long)page_address(page), &level);
-	if (!pte || !pte_present(*pte))
-		return -ENOENT;
-	bits = pte_flags(*pte);
-	if (level != PG_LEVEL_4K)
-		bits = protval_large_2_4k(bits);
-	bits &= _PAGE_CACHE_MASK;
-	for (t = MTMAP_MEMTYPE_WB; t <= MTMAP_MEMTYPE_UC_MINUS; t++) {
-		if (bits == (cachemode2protval(t == MTMAP_MEMTYPE_WB ? _PAGE_CACHE_MODE_WB :
-					       t == MTMAP_MEMTYPE_WC ? _PAGE_CACHE_MODE_WC :
-					       _PAGE_CACHE_MODE_UC_MINUS) & _PAGE_CACHE_MASK))
-			return mtmap_memtype_effective(t) == t ? t : MTMAP_MEMTYPE_UC_MINUS;
-	}
-	return -EIO;
+	return mtmap_directmap_span(page, &span);
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_memtype_directmap);
 
@@ -185,14 +203,25 @@ static void mtmap_conflict(const char *op, struct page *page,
  */
 int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n)
 {
-	unsigned int i;
+	unsigned long pfn, idx, span;
+	unsigned int i, j, k;
 
-	for (i = 0; i < n; i++) {
-		void *cur = xa_load(&mtmap_track, page_to_pfn(pages[i]));
-
-		if (cur || mtmap_memtype_directmap(pages[i]) != MTMAP_MEMTYPE_WB) {
-			mtmap_conflict("add", pages[i], o, MTMAP_MEMTYPE_WB, cur);
+	/* Runs of consecutive pfns (a 2 MiB folio is one) are checked at once. */
+	for (i = 0; i < n; i = j) {
+		pfn = page_to_pfn(pages[i]);
+		for (j = i + 1; j < n && page_to_pfn(pages[j]) == pfn + (j - i); j++)
+			;
+		idx = pfn;
+		if (xa_find(&mtmap_track, &idx, pfn + (j - i) - 1, XA_PRESENT)) {
+			mtmap_conflict("add", pfn_to_page(idx), o, MTMAP_MEMTYPE_WB,
+				       xa_load(&mtmap_track, idx));
 			return -EBUSY;
+		}
+		for (k = i; k < j; k += span) {
+			if (mtmap_directmap_span(pages[k], &span) != MTMAP_MEMTYPE_WB) {
+				mtmap_conflict("add", pages[k], o, MTMAP_MEMTYPE_WB, NULL);
+				return -EBUSY;
+			}
 		}
 	}
 	return 0;
