@@ -398,9 +398,19 @@ static int mtmap_excl_split(struct mm_struct *mm, unsigned long addr)
 	return err;
 }
 #else
-static inline int mtmap_excl_split(struct mm_struct *mm, unsigned long addr)
+/*
+ * make_device_exclusive() splits a PMD and breaks COW itself, but through
+ * its own GUP, after we started watching for invalidations: each of those
+ * (and the restore of an entry left by a voided attempt) would void the
+ * grant again. Fault the page in writable, split, beforehand.
+ */
+static int mtmap_excl_split(struct mm_struct *mm, unsigned long addr)
 {
-	return 0;
+	struct page *page = NULL;
+
+	if (mtmap_gup_one(mm, addr, FOLL_WRITE | FOLL_SPLIT_PMD, &page) == 1)
+		put_page(page);
+	return 0; /* mtmap_make_exclusive() reports any error */
 }
 #endif
 
