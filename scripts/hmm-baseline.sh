@@ -28,8 +28,14 @@ for f in vm_util.c hugepage_settings.c thp_settings.c; do
 		extra+=("$mm/$f")
 	fi
 done
+# Newer mm selftests use uapi (PAGEMAP_SCAN, PROCMAP_QUERY) that Debian 12's
+# /usr/include lacks: build against the lane kernel's own uapi headers.
+bld=$("$MTMAP_ROOT/scripts/build-kernel.sh" "$lane")
+hdr=$MTMAP_OUT/hmm-$lane/hdr
+make -s -C "$bld" headers_install INSTALL_HDR_PATH="$hdr" >&2 ||
+	die "headers_install failed in $bld"
 log "$lane: building hmm-tests from $mm"
-gcc -static -O2 -pthread -I"$src" -I"$src/tools/include" -isystem "$src/tools/testing/selftests" \
+gcc -static -O2 -pthread -I"$hdr/include" -I"$src" -I"$src/tools/include" -isystem "$src/tools/testing/selftests" \
 	-I"$mm" -o "$bins/hmm-tests" "$mm/hmm-tests.c" "${extra[@]}" -lm ||
 	die "hmm-tests did not build"
 # lane-run.sh check insists on mtmap_test being there, even if not run.
