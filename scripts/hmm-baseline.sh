@@ -35,9 +35,11 @@ hdr=$MTMAP_OUT/hmm-$lane/hdr
 make -s -C "$bld" headers_install INSTALL_HDR_PATH="$hdr" >&2 ||
 	die "headers_install failed in $bld"
 log "$lane: building hmm-tests from $mm"
+# Its warnings (uapi vs glibc macro redefinitions) are the kernel tree's: log them.
 gcc -static -O2 -pthread -I"$hdr/include" -I"$src" -I"$src/tools/include" -isystem "$src/tools/testing/selftests" \
-	-I"$mm" -o "$bins/hmm-tests" "$mm/hmm-tests.c" "${extra[@]}" -lm ||
-	die "hmm-tests did not build"
+	-I"$mm" -o "$bins/hmm-tests" "$mm/hmm-tests.c" "${extra[@]}" -lm \
+	>"$MTMAP_OUT/hmm-$lane/build.log" 2>&1 ||
+	{ tail -20 "$MTMAP_OUT/hmm-$lane/build.log" >&2; die "hmm-tests did not build"; }
 # lane-run.sh check insists on mtmap_test being there, even if not run.
 make -s -C "$MTMAP_ROOT/selftests" KSRC="$src" OUT="$bins" "$bins/exclusive_test" \
 	"$bins/mtmap_test" >&2
