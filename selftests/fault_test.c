@@ -167,35 +167,7 @@ static bool have_ptdump(void)
 	return access(PTDUMP_PATH, R_OK) == 0;
 }
 
-/* One word per page, counters in registers; see mtmap_test.c. */
-static __attribute__((noinline)) long write_pass(volatile __u64 *p, size_t npages,
-						 size_t stride, __u64 v)
-{
-	long before, after;
-	size_t i;
-
-	before = mtmap_minflt();
-	for (i = 0; i < npages; i++)
-		p[i * stride] = v + i;
-	after = mtmap_minflt();
-	return after - before;
-}
-
-static __attribute__((noinline)) long read_pass(const volatile __u64 *p, size_t npages,
-						size_t stride, __u64 *sum)
-{
-	long before, after;
-	__u64 s = 0;
-	size_t i;
-
-	before = mtmap_minflt();
-	for (i = 0; i < npages; i++)
-		s += p[i * stride];
-	after = mtmap_minflt();
-	*sum = s;
-	return after - before;
-}
-
+/* write_pass() and read_pass() are in mtmap_util.h. */
 #define WARM_UP() do {							\
 	volatile __u64 __scratch[4] = { 0 };				\
 	__u64 __sum;							\
@@ -339,7 +311,8 @@ static unsigned long reserve_aligned(size_t len)
 
 #define NEED_PTDUMP() do {						\
 	if (!have_ptdump())						\
-		SKIP(return, PTDUMP_PATH " missing (no CONFIG_PTDUMP_DEBUGFS): level not checked"); \
+		SKIP(return, PTDUMP_PATH					\
+		     " missing (no CONFIG_PTDUMP_DEBUGFS): level not checked"); \
 } while (0)
 
 FIXTURE(ft) {

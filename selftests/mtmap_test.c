@@ -817,39 +817,6 @@ out:
 #define FAULT_PAGES	64
 
 /*
- * The measured loops touch nothing but the buffer: one word per page
- * through a volatile pointer, counters in registers. noinline keeps them
- * out of the caller, so warming them up once also faults in their text.
- */
-static __attribute__((noinline)) long write_pass(volatile __u64 *p, size_t npages,
-						 size_t stride, __u64 v)
-{
-	long before, after;
-	size_t i;
-
-	before = mtmap_minflt();
-	for (i = 0; i < npages; i++)
-		p[i * stride] = v + i;
-	after = mtmap_minflt();
-	return after - before;
-}
-
-static __attribute__((noinline)) long read_pass(const volatile __u64 *p, size_t npages,
-						size_t stride, __u64 *sum)
-{
-	long before, after;
-	__u64 s = 0;
-	size_t i;
-
-	before = mtmap_minflt();
-	for (i = 0; i < npages; i++)
-		s += p[i * stride];
-	after = mtmap_minflt();
-	*sum = s;
-	return after - before;
-}
-
-/*
  * Fault in everything the passes touch besides the buffer: their text,
  * getrusage() and the stack frame (written, as the test runs in a forked
  * child where the stack is copy-on-write). Called from the test body
