@@ -15,7 +15,8 @@
 # TESTS (extra arguments for mtmap_test, e.g. "-t name" or "-r fixture"),
 # MTMAP_MODSRC (module sources), MTMAP_MODPARAMS (insmod parameters),
 # MTMAP_LOAD_EXTRA (e.g. test_hmm), MTMAP_VM_TIMEOUT, MTMAP_PROG_TIMEOUT,
-# MTMAP_CMDLINE (extra kernel parameters), MTMAP_KSRC (tree for kunit.py).
+# MTMAP_CMDLINE (extra kernel parameters), MTMAP_KSRC (tree for kunit.py),
+# MTMAP_INITRAMFS_EXTRA (a directory copied over the initramfs root).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -108,7 +109,7 @@ esac
 IR_MODDIR=$moddir IR_MODTREE=$LANE_MODTREE IR_EXTRA_KO=$LANE_EXTRA_KO IR_BINS=$bins \
 	IR_PROGS=$progs IR_MODE=$mode IR_KUNIT=$kunit \
 	IR_PROG_TIMEOUT=${MTMAP_PROG_TIMEOUT:-900} IR_MODPARAMS=${MTMAP_MODPARAMS:-} \
-	IR_LOAD_EXTRA=${MTMAP_LOAD_EXTRA:-} \
+	IR_LOAD_EXTRA=${MTMAP_LOAD_EXTRA:-} IR_ROOT_EXTRA=${MTMAP_INITRAMFS_EXTRA:-} \
 	"$MTMAP_ROOT/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" >/dev/null
 
 # 5. Boot.

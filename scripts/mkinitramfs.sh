@@ -8,6 +8,8 @@
 #   IR_EXTRA_KO   extra .ko files to ship in /lib/modules/extra
 #   IR_BINS       static programs to ship in /opt/mtmap (space separated)
 #   IR_PROGS      file: one "NAME<TAB>COMMAND" per program to run, in order
+#   IR_ROOT_EXTRA a directory copied over the root (e.g. scripts/profile.sh's
+#                 perf and its libraries)
 #   IR_MODE IR_KUNIT IR_PROG_TIMEOUT IR_MODPARAMS IR_LOAD_EXTRA: see /init
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -60,6 +62,7 @@ for b in ${IR_BINS:-}; do
 		log "warning: $b is not statically linked; it will not run in the VM"
 	cp "$b" "$st/opt/mtmap/"
 done
+[ -z "${IR_ROOT_EXTRA:-}" ] || cp -a "$IR_ROOT_EXTRA"/. "$st/"
 cp "${IR_PROGS:-/dev/null}" "$st/etc/mtmap/progs"
 {
 	printf 'MTMAP_MODE=%q\n' "${IR_MODE:-check}"

@@ -26,7 +26,10 @@
  * CSV block between "MTMAP-BENCH-CSV-BEGIN" and "MTMAP-BENCH-CSV-END"
  * (scripts/bench.sh extracts it and plots it).
  *
- * Usage: mtmap_bench [-s MiB] [-r runs]      (defaults: 8 MiB, 7 runs)
+ * Usage: mtmap_bench [-s MiB] [-r runs] [-c case,...]
+ * (defaults: 8 MiB, 7 runs, every case). With -c only the named cases run
+ * (for profiling one path, scripts/profile.sh); the targets are checked
+ * only when every case they compare ran.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,7 +56,7 @@ struct bcase {
 	__u32 memtype, flags, prefault;
 	double mibps[MAX_RUNS], fpm[MAX_RUNS];	/* MiB/s, faults per MiB */
 	int n;
-	bool failed;
+	bool failed, skip;
 };
 
 static struct bcase cases[] = {
@@ -266,10 +269,38 @@ static struct bcase *find(const char *name)
 	return NULL;
 }
 
+/* Whether the cases -c selected include @name. */
+static bool ran(const char *name)
+{
+	const struct bcase *c = find(name);
+
+	return c && !c->skip && !c->failed && c->n;
+}
+
 static int check(const char *what, bool ok)
 {
 	printf("target %-52s %s\n", what, ok ? "met" : "MISSED");
 	return ok ? 0 : 1;
+}
+
+/* -c: skip every case not in the comma-separated @list. */
+static int select_cases(char *list)
+{
+	char *name, *save = NULL;
+	int i;
+
+	for (i = 0; i < NCASES; i++)
+		cases[i].skip = true;
+	for (name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		struct bcase *c = find(name);
+
+		if (!c) {
+			fprintf(stderr, "unknown case %s\n", name);
+			return -1;
+		}
+		c->skip = false;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -279,7 +310,7 @@ int main(int argc, char **argv)
 	struct utsname u;
 	double t_start = now();
 
-	while ((opt = getopt(argc, argv, "s:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:c:")) != -1) {
 		switch (opt) {
 		case 's':
 			mib = strtoul(optarg, NULL, 0);
@@ -287,8 +318,12 @@ int main(int argc, char **argv)
 		case 'r':
 			runs = atoi(optarg);
 			break;
+		case 'c':
+			if (select_cases(optarg))
+				return 2;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s MiB] [-r runs]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-s MiB] [-r runs] [-c case,...]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -310,13 +345,15 @@ int main(int argc, char **argv)
 
 	/* One unmeasured warm-up run per case (binary text, pools, THP). */
 	for (i = 0; i < NCASES; i++) {
+		if (cases[i].skip)
+			continue;
 		if (run_one(&cases[i], devfd, len, psz))
 			cases[i].failed = true;
 		cases[i].n = 0;
 	}
 	for (r = 0; r < runs; r++)
 		for (i = 0; i < NCASES; i++)
-			if (!cases[i].failed && run_one(&cases[i], devfd, len, psz))
+			if (!cases[i].skip && !cases[i].failed && run_one(&cases[i], devfd, len, psz))
 				cases[i].failed = true;
 	thp_restore();
 
@@ -326,6 +363,8 @@ int main(int argc, char **argv)
 		struct bcase *c = &cases[i];
 		struct stat3 t = stats(c->mibps, c->n), f = stats(c->fpm, c->n);
 
+		if (c->skip)
+			continue;
 		if (c->failed) {
 			printf("%-15s FAILED\n", c->name);
 			continue;
@@ -348,22 +387,35 @@ int main(int argc, char **argv)
 			struct stat3 f;
 
 			snprintf(name, sizeof(name), "mtmap-4k-%s", types[k]);
-			f = stats(find(name)->fpm, find(name)->n);
-			snprintf(what, sizeof(what), "%s: 1.00 fault per 4 KiB page (%.4f)", name, f.max / 256);
-			missed += check(what, f.min == 256 && f.max == 256);
+			if (ran(name)) {
+				f = stats(find(name)->fpm, find(name)->n);
+				snprintf(what, sizeof(what), "%s: 1.00 fault per 4 KiB page (%.4f)",
+					 name, f.max / 256);
+				missed += check(what, f.min == 256 && f.max == 256);
+			}
 			snprintf(name, sizeof(name), "mtmap-pf16-%s", types[k]);
-			f = stats(find(name)->fpm, find(name)->n);
-			snprintf(what, sizeof(what), "%s: <= 1/16 fault per page (%.4f)", name, f.max / 256);
-			missed += check(what, f.max <= 16);
+			if (ran(name)) {
+				f = stats(find(name)->fpm, find(name)->n);
+				snprintf(what, sizeof(what), "%s: <= 1/16 fault per page (%.4f)",
+					 name, f.max / 256);
+				missed += check(what, f.max <= 16);
+			}
 			snprintf(name, sizeof(name), "mtmap-2m-%s", types[k]);
-			f = stats(find(name)->fpm, find(name)->n);
-			snprintf(what, sizeof(what), "%s: 1 fault per 2 MiB (%.2f/MiB)", name, f.max);
-			missed += check(what, f.max <= 0.5);
+			if (ran(name)) {
+				f = stats(find(name)->fpm, find(name)->n);
+				snprintf(what, sizeof(what), "%s: 1 fault per 2 MiB (%.2f/MiB)",
+					 name, f.max);
+				missed += check(what, f.max <= 0.5);
+			}
 		}
-		snprintf(what, sizeof(what), "WB 4K >= 1.0x anon 4K (%.2fx)", w4.med / a4.med);
-		missed += check(what, w4.med >= a4.med);
-		snprintf(what, sizeof(what), "WB 2M >= 1.0x anon THP (%.2fx)", w2.med / at.med);
-		missed += check(what, w2.med >= at.med);
+		if (ran("anon-4k") && ran("mtmap-4k-wb")) {
+			snprintf(what, sizeof(what), "WB 4K >= 1.0x anon 4K (%.2fx)", w4.med / a4.med);
+			missed += check(what, w4.med >= a4.med);
+		}
+		if (ran("anon-thp") && ran("mtmap-2m-wb")) {
+			snprintf(what, sizeof(what), "WB 2M >= 1.0x anon THP (%.2fx)", w2.med / at.med);
+			missed += check(what, w2.med >= at.med);
+		}
 	}
 
 	printf("\nMTMAP-BENCH-CSV-BEGIN\n");
@@ -373,7 +425,7 @@ int main(int argc, char **argv)
 		struct bcase *c = &cases[i];
 		struct stat3 t = stats(c->mibps, c->n), f = stats(c->fpm, c->n);
 
-		if (c->failed)
+		if (c->skip || c->failed)
 			continue;
 		printf("%s,%s,%zu,%d,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.5f\n", c->name, u.release,
 		       mib, c->n, t.med, t.min, t.max, f.med, f.min, f.max, f.med / 256.0);

@@ -96,6 +96,20 @@ void mtmap_fs_exit(void)
 	kern_unmount(mtmap_mnt);
 }
 
+/* Allocate and store the page at @idx; called with @buf->lock held. */
+static struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx)
+{
+	struct page *page;
+
+	page = buf->placement->alloc(buf);
+	if (IS_ERR(page))
+		return page;
+	/* Published with release order: a racing lookup sees a zeroed page. */
+	smp_store_release(&buf->pages[idx], page);
+	atomic_long_inc(&buf->populated);
+	return page;
+}
+
 /**
  * mtmap_buffer_get_page() - find or allocate the page at @idx
  * @buf: the buffer
@@ -109,30 +123,60 @@ void mtmap_fs_exit(void)
  */
 struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx)
 {
-	struct page *page;
-	int err;
+	struct page *page, *old;
 
-	page = mtmap_huge_lookup(buf, idx) ?: xa_load(&buf->pages, idx);
+	page = mtmap_huge_lookup(buf, idx) ?: mtmap_buffer_page(buf, idx);
 	if (page)
 		return page;
 
-	mutex_lock(&buf->lock);
-	page = mtmap_huge_lookup(buf, idx) ?: xa_load(&buf->pages, idx);
-	if (page)
-		goto out;
+	/*
+	 * A chunk of a huge buffer must not get 4 KiB pages while it is
+	 * becoming one folio: both allocations are serialised by @buf->lock.
+	 */
+	if (buf->flags & MTMAP_CREATE_HUGE) {
+		mutex_lock(&buf->lock);
+		page = mtmap_huge_lookup(buf, idx) ?: mtmap_buffer_page(buf, idx);
+		if (!page)
+			page = mtmap_buffer_install(buf, idx);
+		mutex_unlock(&buf->lock);
+		return page;
+	}
+	/*
+	 * Otherwise no lock: allocate, then install unless a racing fault
+	 * got there first, in which case ours goes back. Losing is rare
+	 * (two threads touching one new page), and the first touch of a
+	 * page takes no lock of the buffer's. cmpxchg() is fully ordered,
+	 * so the page is zeroed before anyone can see it.
+	 */
 	page = buf->placement->alloc(buf);
 	if (IS_ERR(page))
-		goto out;
-	err = xa_err(xa_store(&buf->pages, idx, page, GFP_KERNEL));
-	if (err) {
-		buf->placement->release(buf, &page, 1, buf->memtype);
-		page = ERR_PTR(err);
-		goto out;
+		return page;
+	old = cmpxchg(&buf->pages[idx], NULL, page);
+	if (!old) {
+		atomic_long_inc(&buf->populated);
+		return page;
 	}
-	atomic_long_inc(&buf->populated);
-out:
-	mutex_unlock(&buf->lock);
-	return page;
+	buf->placement->release(buf, &page, 1, buf->memtype);
+	return old;
+}
+
+/**
+ * mtmap_buffer_next_page() - the next existing 4 KiB page of a buffer
+ * @buf: the buffer
+ * @idx: in: first index to look at; out: the index of the page returned
+ *
+ * Return: the first page at index *@idx or above, or NULL if none.
+ */
+struct page *mtmap_buffer_next_page(struct mtmap_buffer *buf, pgoff_t *idx)
+{
+	struct page *page;
+
+	for (; *idx < buf->npages; (*idx)++) {
+		page = mtmap_buffer_page(buf, *idx);
+		if (page)
+			return page;
+	}
+	return NULL;
 }
 
 /*
@@ -154,7 +198,7 @@ static int mtmap_buffer_batched(struct mtmap_buffer *buf, bool huge,
 	batch = kvmalloc_array(MTMAP_BATCH, sizeof(*batch), GFP_KERNEL);
 	if (!batch)
 		return -ENOMEM;
-	xa_for_each(&buf->pages, idx, page) {
+	for (idx = 0; (page = mtmap_buffer_next_page(buf, &idx)); idx++) {
 		batch[n++] = page;
 		if (n == MTMAP_BATCH) {
 			err = fn(buf, batch, n, arg);
@@ -207,10 +251,10 @@ static void mtmap_buffer_free(struct mtmap_buffer *buf)
 		unsigned long idx;
 		struct page *page;
 
-		xa_for_each(&buf->pages, idx, page)
+		for (idx = 0; (page = mtmap_buffer_next_page(buf, &idx)); idx++)
 			buf->placement->release(buf, &page, 1, buf->memtype);
 	}
-	xa_destroy(&buf->pages);
+	kvfree(buf->pages);
 	bitmap_free(buf->dirty);
 	mtmap_owner_unregister(&buf->owner);
 	mutex_destroy(&buf->lock);
@@ -256,7 +300,7 @@ static void mtmap_buffer_show_pages(struct seq_file *m, struct mtmap_buffer *buf
 	unsigned long idx;
 	unsigned int i;
 
-	xa_for_each(&buf->pages, idx, page)
+	for (idx = 0; (page = mtmap_buffer_next_page(buf, &idx)); idx++)
 		mtmap_run_add(m, buf, &run, page_to_pfn(page));
 	xa_for_each(&buf->huge, idx, folio) {
 		for (i = 0; i < MTMAP_HUGE_NR; i++)
@@ -598,9 +642,19 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 			return ERR_PTR(-ENOMEM);
 		}
 	}
+	/*
+	 * One pointer per page, as TTM keeps them: a fault finds its page
+	 * with one load and installs it with one cmpxchg (8 bytes per 4 KiB,
+	 * 2 MiB for a buffer of max_buffer_mb's default 1 GiB).
+	 */
+	buf->pages = kvcalloc(buf->npages, sizeof(*buf->pages), GFP_KERNEL_ACCOUNT);
+	if (!buf->pages) {
+		bitmap_free(buf->dirty);
+		kfree(buf);
+		return ERR_PTR(-ENOMEM);
+	}
 	init_rwsem(&buf->map_lock);
 	mutex_init(&buf->lock);
-	xa_init(&buf->pages);
 	xa_init(&buf->huge);
 	atomic_long_set(&buf->populated, 0);
 	buf->owner.kind = "buffer";
@@ -642,6 +696,7 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 err_owner:
 	mtmap_owner_unregister(&buf->owner);
 err_buf:
+	kvfree(buf->pages);
 	bitmap_free(buf->dirty);
 	mutex_destroy(&buf->lock);
 	kfree(buf);

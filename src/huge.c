@@ -55,30 +55,31 @@ static struct page **mtmap_huge_pages(struct folio *folio)
 /* Called with buf->lock held. */
 static struct folio *mtmap_huge_alloc(struct mtmap_buffer *buf, pgoff_t chunk)
 {
-	unsigned long first = chunk << MTMAP_HUGE_ORDER;
+	pgoff_t first = chunk << MTMAP_HUGE_ORDER;
 	struct folio *folio;
 	struct page **pages;
+	int err;
 
 	/* Only a chunk none of whose pages exist yet can become huge. */
-	if (xa_find(&buf->pages, &first, first + MTMAP_HUGE_NR - 1, XA_PRESENT))
+	if (memchr_inv(&buf->pages[first], 0, MTMAP_HUGE_NR * sizeof(*buf->pages)))
 		return NULL;
 	folio = folio_alloc(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_ZERO |
 			    __GFP_NOWARN | __GFP_NORETRY, MTMAP_HUGE_ORDER);
 	if (!folio)
 		return NULL;
-	pages = mtmap_huge_pages(folio);
-	if (!pages)
-		goto err_put;
-	if (mtmap_track_add(&buf->owner, pages, MTMAP_HUGE_NR))
+	if (mtmap_track_add_range(&buf->owner, folio_pfn(folio), MTMAP_HUGE_NR))
 		goto err_put;
 	/* All 512 pages in one batch: one TLB flush, one type for the PMD. */
-	if (buf->memtype != MTMAP_MEMTYPE_WB &&
-	    mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
-				 MTMAP_MEMTYPE_WB, buf->memtype)) {
-		mtmap_track_remove(&buf->owner, pages, MTMAP_HUGE_NR);
-		goto err_put;
+	if (buf->memtype != MTMAP_MEMTYPE_WB) {
+		pages = mtmap_huge_pages(folio);
+		if (!pages)
+			goto err_put;
+		err = mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
+					   MTMAP_MEMTYPE_WB, buf->memtype);
+		kfree(pages);
+		if (err)
+			goto err_put;
 	}
-	kfree(pages);
 	if (xa_err(xa_store(&buf->huge, chunk, folio, GFP_KERNEL))) {
 		mtmap_huge_release(buf, folio);
 		return NULL;
@@ -87,7 +88,6 @@ static struct folio *mtmap_huge_alloc(struct mtmap_buffer *buf, pgoff_t chunk)
 	return folio;
 
 err_put:
-	kfree(pages);
 	folio_put(folio);
 	return NULL;
 }

@@ -188,6 +188,29 @@ static void mtmap_conflict(const char *op, struct page *page,
 }
 
 /**
+ * mtmap_track_add_range() - mtmap_track_add() for consecutive pfns
+ * @o: the owner they are for
+ * @pfn: first pfn, e.g. of a folio straight from the page allocator
+ * @n: number of pages
+ *
+ * Return: 0 or -EBUSY.
+ */
+int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
+			  unsigned long n)
+{
+	unsigned long k, span;
+
+	for (k = 0; k < n; k += span) {
+		if (mtmap_directmap_span(pfn_to_page(pfn + k), &span) != MTMAP_MEMTYPE_WB) {
+			mtmap_conflict("add", pfn_to_page(pfn + k), o, MTMAP_MEMTYPE_WB,
+				       xa_load(&mtmap_track, pfn + k));
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+/**
  * mtmap_track_add() - check that fresh pages really are WB and unowned
  * @o: the owner they are for
  * @pages: pages straight from the page allocator
@@ -196,33 +219,31 @@ static void mtmap_conflict(const char *op, struct page *page,
  * WB is the state of a page the table does not hold (as for x86's own
  * RAM tracking: no page flag means WB), so nothing is stored here; the
  * buffer's page array records who owns a WB page. Detect only: a page
- * already in the table, or whose direct map is not WB (freed by someone
- * while still WC), is a conflict.
+ * whose direct map is not WB (freed by someone while still WC) is a
+ * conflict.
+ *
+ * The table is not searched: a page in it is always one of ours with a
+ * non-WB direct map (set_type() converts under the table lock, and
+ * mtmap_track_remove() refuses to let a tracked page go), so the
+ * direct-map check already catches it. It costs one page-table walk per
+ * direct-map entry and no lock, which matters on every first touch.
  *
  * Return: 0 or -EBUSY.
  */
 int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n)
 {
-	unsigned long pfn, idx, span;
-	unsigned int i, j, k;
+	unsigned long pfn;
+	unsigned int i, j;
+	int err;
 
-	/* Runs of consecutive pfns (a 2 MiB folio is one) are checked at once. */
+	/* Runs of consecutive pfns are checked a direct-map entry at a time. */
 	for (i = 0; i < n; i = j) {
 		pfn = page_to_pfn(pages[i]);
 		for (j = i + 1; j < n && page_to_pfn(pages[j]) == pfn + (j - i); j++)
 			;
-		idx = pfn;
-		if (xa_find(&mtmap_track, &idx, pfn + (j - i) - 1, XA_PRESENT)) {
-			mtmap_conflict("add", pfn_to_page(idx), o, MTMAP_MEMTYPE_WB,
-				       xa_load(&mtmap_track, idx));
-			return -EBUSY;
-		}
-		for (k = i; k < j; k += span) {
-			if (mtmap_directmap_span(pages[k], &span) != MTMAP_MEMTYPE_WB) {
-				mtmap_conflict("add", pages[k], o, MTMAP_MEMTYPE_WB, NULL);
-				return -EBUSY;
-			}
-		}
+		err = mtmap_track_add_range(o, pfn, j - i);
+		if (err)
+			return err;
 	}
 	return 0;
 }

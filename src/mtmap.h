@@ -80,9 +80,11 @@ struct mtmap_placement {
  * @map_lock: held for read while a fault looks up and maps a page, for
  *	write while the memory type changes, so no PTE of the old type can
  *	be created once the change has zapped them.
- * @lock: serialises page allocation so that racing faults on one page
- *	allocate it once.
- * @pages: page index -> struct page, filled on first touch (4 KiB pages).
+ * @lock: serialises page allocation in buffers with MTMAP_CREATE_HUGE, so
+ *	that a chunk is either one folio or 4 KiB pages (other buffers
+ *	install pages with a cmpxchg on @pages).
+ * @pages: @npages pointers, page index -> struct page, filled on first
+ *	touch (4 KiB pages; NULL inside a chunk that is a huge folio).
  * @huge: chunk index -> PMD-order folio (MTMAP_CREATE_HUGE only).
  * @populated: number of entries in @pages.
  * @nr_maps: number of VMAs mapping the buffer.
@@ -105,7 +107,7 @@ struct mtmap_buffer {
 	u32 flags;
 	struct rw_semaphore map_lock;
 	struct mutex lock; /* see @lock above */
-	struct xarray pages;
+	struct page **pages;
 	struct xarray huge;
 	atomic_long_t populated;
 	atomic_t nr_maps;
@@ -130,6 +132,8 @@ int mtmap_memtype_directmap(struct page *page);
 int mtmap_owner_register(struct mtmap_owner *o);
 void mtmap_owner_unregister(struct mtmap_owner *o);
 int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n);
+int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
+			  unsigned long n);
 int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 			 unsigned int n, u32 from, u32 to);
 int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
@@ -159,6 +163,16 @@ const struct mtmap_placement *mtmap_placement_get(u32 id);
 /* buffer.c */
 struct file *mtmap_buffer_create(const struct mtmap_create *c);
 struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx);
+
+/* The 4 KiB page at @idx if it exists. */
+static inline struct page *mtmap_buffer_page(struct mtmap_buffer *buf,
+					     pgoff_t idx)
+{
+	/* Pairs with the installing cmpxchg/store: the page is zeroed. */
+	return smp_load_acquire(&buf->pages[idx]);
+}
+
+struct page *mtmap_buffer_next_page(struct mtmap_buffer *buf, pgoff_t *idx);
 int mtmap_fs_init(void);
 void mtmap_fs_exit(void);
 void mtmap_buffers_show_wb(struct seq_file *m);
