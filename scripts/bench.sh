@@ -6,14 +6,14 @@
 #   first-touch-LANE.txt   the program's output (table and target checks)
 #   first-touch-LANE.csv   median/min/max per case
 #   first-touch-LANE.png   throughput and faults per MiB (gnuplot)
-# Environment: BENCH_ARGS (mtmap_bench options, default "-s 8 -r 7"),
+# Environment: BENCH_ARGS (mtmap_bench options, default "-s 8 -r 11"),
 # MTMAP_OUT (build and VM logs go to $MTMAP_OUT/bench/LANE/run/),
 # BENCH_RESULTS (a results.log of an earlier run: only extract and plot).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 lane=${1:-debug-6.12}
-args=${BENCH_ARGS:--s 8 -r 7}
+args=${BENCH_ARGS:--s 8 -r 11}
 docdir=$MTMAP_ROOT/Documentation/bench
 out=$MTMAP_OUT/bench
 mkdir -p "$out/bin" "$docdir"
@@ -23,7 +23,11 @@ if [ -z "$res" ]; then
 	make -s -C "$MTMAP_ROOT/selftests" OUT="$out/bin" "$out/bin/mtmap_bench" >&2
 	log "$lane: one boot, mtmap_bench $args (VM log: $out/vm-run.log)"
 	# shellcheck disable=SC2086
-	MTMAP_OUT=$out "$MTMAP_ROOT/scripts/lane-run.sh" vm-run "$lane" "$out/bin/mtmap_bench" $args \
+	# Guest RAM is backed on the host up front: otherwise a guest page's
+	# first use also costs a host page fault, and which case gets fresh
+	# guest pages is luck (measured: rounds drifting by 2x).
+	MTMAP_OUT=$out MTMAP_QEMU_ARGS="${MTMAP_QEMU_ARGS:--mem-prealloc}" \
+		"$MTMAP_ROOT/scripts/lane-run.sh" vm-run "$lane" "$out/bin/mtmap_bench" $args \
 		>"$out/vm-run.log" 2>&1 ||
 		{ cat "$out/vm-run.log" >&2; die "$lane: the benchmark run failed"; }
 	res=$out/$lane/run/results.log

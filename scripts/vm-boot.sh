@@ -5,6 +5,7 @@
 # $MTMAP_VM_TIMEOUT seconds pass. ttyS0 (kernel console) goes to
 # OUTDIR/console.log, ttyS1 (test results) to OUTDIR/results.log.
 # Exit status: QEMU's (0 after a clean poweroff), 124 on timeout.
+# MTMAP_QEMU_ARGS: extra QEMU options (word-split), e.g. -mem-prealloc.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -32,6 +33,8 @@ cmd=(qemu-system-x86_64
 	-object memory-backend-ram,id=mtmap-shm,size=64M,share=on
 	-device ivshmem-plain,memdev=mtmap-shm
 	-kernel "$kernel" -initrd "$initrd" -append "$append")
+# shellcheck disable=SC2206
+[ -z "${MTMAP_QEMU_ARGS:-}" ] || cmd+=(${MTMAP_QEMU_ARGS})
 printf '%q ' "${cmd[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
 start=$(date +%s.%N)

@@ -31,22 +31,124 @@ static bool mtmap_map_writable(struct mtmap_buffer *buf, struct vm_fault *vmf)
 	return !buf->dirty || (vmf->flags & FAULT_FLAG_WRITE);
 }
 
+static pgprot_t mtmap_map_prot(struct mtmap_buffer *buf,
+			       struct vm_area_struct *vma, bool writable)
+{
+	vm_flags_t flags = vma->vm_flags;
+
+	if (!writable)
+		flags &= ~VM_WRITE;
+	return mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(flags));
+}
+
+/* Pages of one prefault step: their PTEs are written in one page walk. */
+#define MTMAP_MAP_CHUNK 16
+
+struct mtmap_ptes {
+	struct vm_area_struct *vma;
+	struct page *pages[MTMAP_MAP_CHUNK];
+	unsigned int i;
+	pgprot_t prot;
+	bool young, dirty;
+};
+
+/* apply_to_page_range() callback, under the PTE lock. */
+static int mtmap_set_pte(pte_t *ptep, unsigned long addr, void *data)
+{
+	struct mtmap_ptes *p = data;
+	pte_t pte;
+
+	/* A racing fault of another thread may have mapped it already. */
+	if (pte_none(ptep_get(ptep))) {
+		pte = pte_mkspecial(pfn_pte(page_to_pfn(p->pages[p->i]), p->prot));
+		if (p->young)
+			pte = pte_mkyoung(pte);
+		if (p->dirty)
+			pte = pte_mkdirty(pte);
+		set_pte_at(p->vma->vm_mm, addr, ptep, pte);
+		update_mmu_cache(p->vma, addr, ptep);
+	}
+	p->i++;
+	return 0;
+}
+
+/*
+ * Write the PTEs of @n pages from @addr, i915 style: one walk and one PTE
+ * lock for the lot, special PTEs as vmf_insert_pfn_prot() writes them,
+ * without its x86 PAT lookup of every pfn (a walk of the iomem resource
+ * tree under its lock): the buffer's memory-type table already knows the
+ * type of every page, the direct map was converted to it, and @prot
+ * carries it. Not for MTMAP_CREATE_HUGE buffers, whose range may hold a
+ * PMD leaf, which apply_to_page_range() must never meet.
+ */
+static vm_fault_t mtmap_write_ptes(struct mtmap_ptes *p, unsigned long addr,
+				   unsigned int n)
+{
+	p->i = 0;
+	if (apply_to_page_range(p->vma->vm_mm, addr, n << PAGE_SHIFT,
+				mtmap_set_pte, p))
+		return VM_FAULT_OOM;
+	return VM_FAULT_NOPAGE;
+}
+
 /* Map one page of the buffer at @addr; called with map_lock held for read. */
 static vm_fault_t mtmap_map_one(struct mtmap_buffer *buf,
 				struct vm_area_struct *vma, unsigned long addr,
-				pgoff_t idx, bool writable)
+				pgoff_t idx, bool writable, bool write)
 {
-	vm_flags_t flags = vma->vm_flags;
+	struct mtmap_ptes p = { .vma = vma };
 	struct page *page;
-	pgprot_t prot;
 
 	page = mtmap_buffer_get_page(buf, idx);
 	if (IS_ERR(page))
 		return vmf_error(PTR_ERR(page));
-	if (!writable)
-		flags &= ~VM_WRITE;
-	prot = mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(flags));
-	return vmf_insert_pfn_prot(vma, addr, page_to_pfn(page), prot);
+	p.prot = mtmap_map_prot(buf, vma, writable);
+	if (buf->flags & MTMAP_CREATE_HUGE)
+		return vmf_insert_pfn_prot(vma, addr, page_to_pfn(page), p.prot);
+	p.pages[0] = page;
+	/* As the CPU would on the retried access: no second walk for it. */
+	p.young = true;
+	p.dirty = write && writable;
+	return mtmap_write_ptes(&p, addr, 1);
+}
+
+/*
+ * Prefault @n pages after the faulting one, as TTM does: best effort, the
+ * first page that cannot be allocated ends it. Neighbours are mapped
+ * writable only when no tracking needs their first write to fault.
+ */
+static void mtmap_prefault(struct mtmap_buffer *buf, struct vm_area_struct *vma,
+			   unsigned long addr, pgoff_t idx, unsigned int n)
+{
+	struct mtmap_ptes p = { .vma = vma };
+	struct page *page;
+	unsigned int i, k;
+
+	p.prot = mtmap_map_prot(buf, vma, !buf->dirty);
+	for (i = 0; i < n; i += k) {
+		for (k = 0; k < MTMAP_MAP_CHUNK && i + k < n; k++) {
+			page = mtmap_buffer_get_page(buf, idx + i + k);
+			if (IS_ERR(page))
+				break;
+			p.pages[k] = page;
+		}
+		if (!k)
+			return;
+		if (buf->flags & MTMAP_CREATE_HUGE) {
+			unsigned int j;
+
+			for (j = 0; j < k; j++)
+				if (vmf_insert_pfn_prot(vma, addr + ((i + j) << PAGE_SHIFT),
+							page_to_pfn(p.pages[j]), p.prot) &
+				    VM_FAULT_ERROR)
+					return;
+		} else if (mtmap_write_ptes(&p, addr + (i << PAGE_SHIFT), k) &
+			   VM_FAULT_ERROR) {
+			return;
+		}
+		if (k < MTMAP_MAP_CHUNK && i + k < n)
+			return;
+	}
 }
 
 static vm_fault_t mtmap_vm_fault(struct vm_fault *vmf)
@@ -55,8 +157,7 @@ static vm_fault_t mtmap_vm_fault(struct vm_fault *vmf)
 	struct mtmap_buffer *buf = vma->vm_file->private_data;
 	pgoff_t idx = vmf->pgoff & MTMAP_PGOFF_MASK;
 	bool writable = mtmap_map_writable(buf, vmf);
-	unsigned long addr;
-	unsigned int i;
+	unsigned long n;
 	vm_fault_t ret;
 
 	/* mmap() checked the range, but a VMA split/remap must not escape. */
@@ -65,20 +166,16 @@ static vm_fault_t mtmap_vm_fault(struct vm_fault *vmf)
 
 	/* Held across the inserts: a type change cannot slip in between. */
 	down_read(&buf->map_lock);
-	ret = mtmap_map_one(buf, vma, vmf->address, idx, writable);
-	if (!(ret & VM_FAULT_ERROR) && buf->dirty && writable)
-		set_bit(idx, buf->dirty);
-	/*
-	 * Prefault the following pages, as TTM does: best effort, only the
-	 * faulting page may fail the fault. Neighbours are mapped writable
-	 * only when no tracking needs their first write to fault.
-	 */
-	for (i = 1, addr = vmf->address + PAGE_SIZE;
-	     !(ret & VM_FAULT_ERROR) && i < buf->prefault &&
-	     addr < vma->vm_end && idx + i < buf->npages;
-	     i++, addr += PAGE_SIZE) {
-		if (mtmap_map_one(buf, vma, addr, idx + i, !buf->dirty) & VM_FAULT_ERROR)
-			break;
+	ret = mtmap_map_one(buf, vma, vmf->address, idx, writable,
+			    vmf->flags & FAULT_FLAG_WRITE);
+	if (!(ret & VM_FAULT_ERROR)) {
+		if (buf->dirty && writable)
+			set_bit(idx, buf->dirty);
+		n = min3((unsigned long)buf->prefault - 1,
+			 (vma->vm_end - vmf->address) / PAGE_SIZE - 1,
+			 (unsigned long)(buf->npages - idx - 1));
+		if (n)
+			mtmap_prefault(buf, vma, vmf->address + PAGE_SIZE, idx + 1, n);
 	}
 	up_read(&buf->map_lock);
 	return ret;
