@@ -387,10 +387,9 @@ static int mtmap_buffer_mmap(struct file *file, struct vm_area_struct *vma)
 	up_read(&buf->map_lock);
 
 	/*
-	 * PFN mappings, like TTM: each fault inserts a PTE whose cache bits
+	 * PFN mappings, like TTM: each fault writes a PTE whose cache bits
 	 * are computed for the buffer's current type, so a live type change
-	 * never depends on a stale vma->vm_page_prot. x86 PAT additionally
-	 * forces the cache bits of RAM PFN inserts to the page's tracked type.
+	 * never depends on a stale vma->vm_page_prot.
 	 * The buffer has a fixed size: no growth by mremap(). Core dumps would
 	 * read WC/UC- memory through GUP, which PFN mappings do not allow.
 	 */

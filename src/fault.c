@@ -4,17 +4,16 @@
  *
  * Buffers are mapped as PFN mappings (VM_PFNMAP), TTM style: the fault
  * computes the protection itself from the VMA's flags and the buffer's
- * current memory type and inserts the pfn. Consequences:
+ * current memory type and writes the PTE. Consequences:
  *
  * - The first write to a page costs exactly one fault: the PTE is
- *   inserted writable for a writable shared mapping (the CPU sets it
- *   dirty on the retried write), and so is a read fault's, so a read
- *   followed by a write costs one fault in all. Nothing depends on
- *   vma->vm_page_prot, which write-notify would make read-only.
+ *   written writable and dirty for a writable shared mapping, and a read
+ *   fault's writable too, so a read followed by a write costs one fault
+ *   in all. Nothing depends on vma->vm_page_prot, which write-notify
+ *   would make read-only.
  * - A live memory-type change needs no VMA update: after the zap, the
- *   next fault computes the new type. On x86 with PAT the core also
- *   forces the cache bits of a RAM pfn insert to the page's tracked type
- *   (the same as its direct map), so the two can never differ.
+ *   next fault computes the new type, which the direct map of every page
+ *   already has (conversions happen with faults excluded, map_lock).
  * - Dirty tracking is opt-in and uses its own vm_ops: only they have
  *   ->pfn_mkwrite, so untracked mappings are never write-notified.
  */
