@@ -53,5 +53,7 @@ perf script -i /tmp/perf.data -F ip,sym 2>/dev/null | awk -v want="${PROFILE_FOL
 	END { for (s in c) print c[s], s }' | sort -rn
 EOF
 chmod +x "$wrapper"
+# -mem-prealloc as in scripts/bench.sh: no host page faults on fresh guest RAM.
 MTMAP_OUT=$out MTMAP_INITRAMFS_EXTRA=$root MTMAP_PROG_TIMEOUT=${MTMAP_PROG_TIMEOUT:-1800} \
+	MTMAP_QEMU_ARGS="${MTMAP_QEMU_ARGS:--mem-prealloc}" \
 	"$MTMAP_ROOT/scripts/lane-run.sh" vm-run "$lane" "$wrapper"
