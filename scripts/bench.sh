@@ -22,10 +22,10 @@ res=${BENCH_RESULTS:-}
 if [ -z "$res" ]; then
 	make -s -C "$MTMAP_ROOT/selftests" OUT="$out/bin" "$out/bin/mtmap_bench" >&2
 	log "$lane: one boot, mtmap_bench $args (VM log: $out/vm-run.log)"
-	# shellcheck disable=SC2086
 	# Guest RAM is backed on the host up front: otherwise a guest page's
 	# first use also costs a host page fault, and which case gets fresh
 	# guest pages is luck (measured: rounds drifting by 2x).
+	# shellcheck disable=SC2086
 	MTMAP_OUT=$out MTMAP_QEMU_ARGS="${MTMAP_QEMU_ARGS:--mem-prealloc}" \
 		"$MTMAP_ROOT/scripts/lane-run.sh" vm-run "$lane" "$out/bin/mtmap_bench" $args \
 		>"$out/vm-run.log" 2>&1 ||

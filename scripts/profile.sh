@@ -46,7 +46,7 @@ echo "=== self, by symbol"
 perf report -i /tmp/perf.data --stdio --no-children --sort sym -g none --percent-limit ${PROFILE_LIMIT:-0.3} 2>/dev/null | grep -v '^#' | grep -v '^\$'
 echo "=== including callees, by symbol"
 perf report -i /tmp/perf.data --stdio --children --sort sym -g none --percent-limit ${PROFILE_LIMIT:-0.3} 2>/dev/null | grep -v '^#' | grep -v '^\$'
-echo "=== folded stacks through \${PROFILE_FOLD:-handle_mm_fault} (count, then root;...;leaf)"
+echo "=== folded stacks through ${PROFILE_FOLD:-handle_mm_fault} (count, then root;...;leaf)"
 perf script -i /tmp/perf.data -F ip,sym 2>/dev/null | awk -v want="${PROFILE_FOLD:-handle_mm_fault}" '
 	NF == 0 { if (n) { s = f[n]; for (i = n - 1; i >= 1; i--) s = s ";" f[i]; if (index(s, want)) c[s]++ } n = 0; next }
 	{ f[++n] = \$2 }

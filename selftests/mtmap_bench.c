@@ -39,6 +39,7 @@
  * only when every case they compare ran.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -322,6 +323,7 @@ static int check(const char *what, bool ok)
  * median of the per-pair ratios is printed beside it.
  */
 #define PAIRS 64
+static_assert(PAIRS <= MAX_SAMPLES && MAX_RUNS <= MAX_SAMPLES, "stats() buffer");
 
 static int check_paired(const char *what, const struct bcase *c,
 			const struct bcase *base, int devfd, size_t len, size_t psz)
@@ -392,7 +394,8 @@ int main(int argc, char **argv)
 			verbose = true;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-s MiB] [-r runs] [-c case,...] [-v]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-s MiB] [-r runs] [-c case,...] [-v]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -436,7 +439,6 @@ int main(int argc, char **argv)
 				c->failed = true;
 		}
 	}
-	thp_restore();
 
 	printf("\n%-15s %10s %10s %10s   %10s %10s %10s %8s\n", "case", "MiB/s", "min", "max",
 	       "faults/MiB", "min", "max", "per 4K");
@@ -456,7 +458,7 @@ int main(int argc, char **argv)
 
 	printf("\n");
 	{
-		const char *types[] = { "wb", "wc", "uc-" };
+		static const char * const types[] = { "wb", "wc", "uc-" };
 		char name[32], what[96];
 
 		for (k = 0; k < 3; k++) {
@@ -493,7 +495,7 @@ int main(int argc, char **argv)
 		 */
 		if (ran("anon-thp") && ran("mtmap-2m-wb") &&
 		    stats(find("mtmap-2m-wb")->fpm, find("mtmap-2m-wb")->n).max > 0.5)
-			printf("target %-72s %s\n", "WB 2M >= 1.0x anon THP", "n/a (no PMDs)");
+			printf("target %-72s n/a (no PMDs)\n", "WB 2M >= 1.0x anon THP");
 		else if (ran("anon-thp") && ran("mtmap-2m-wb"))
 			missed += check_paired("WB 2M >= 1.0x anon THP", find("mtmap-2m-wb"),
 					       find("anon-thp"), devfd, 4 << 20, psz);

@@ -96,16 +96,23 @@ void mtmap_fs_exit(void)
 	kern_unmount(mtmap_mnt);
 }
 
-/* Allocate and store the page at @idx; called with @buf->lock held. */
+/*
+ * Allocate the page at @idx and install it unless a racing fault got
+ * there first, in which case ours goes back and theirs is returned.
+ * cmpxchg() is fully ordered: the page is zeroed before anyone sees it.
+ */
 static struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx)
 {
-	struct page *page;
+	struct page *page, *old;
 
 	page = buf->placement->alloc(buf);
 	if (IS_ERR(page))
 		return page;
-	/* Published with release order: a racing lookup sees a zeroed page. */
-	smp_store_release(&buf->pages[idx], page);
+	old = cmpxchg(&buf->pages[idx], NULL, page);
+	if (old) {
+		buf->placement->release(buf, &page, 1, buf->memtype);
+		return old;
+	}
 	atomic_long_inc(&buf->populated);
 	return page;
 }
@@ -123,7 +130,7 @@ static struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx)
  */
 struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx)
 {
-	struct page *page, *old;
+	struct page *page;
 
 	page = mtmap_huge_lookup(buf, idx) ?: mtmap_buffer_page(buf, idx);
 	if (page)
@@ -142,22 +149,11 @@ struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx)
 		return page;
 	}
 	/*
-	 * Otherwise no lock: allocate, then install unless a racing fault
-	 * got there first, in which case ours goes back. Losing is rare
-	 * (two threads touching one new page), and the first touch of a
-	 * page takes no lock of the buffer's. cmpxchg() is fully ordered,
-	 * so the page is zeroed before anyone can see it.
+	 * Otherwise no lock: the first touch of a page takes no lock of the
+	 * buffer's, and losing the race (two threads touching one new page)
+	 * is rare.
 	 */
-	page = buf->placement->alloc(buf);
-	if (IS_ERR(page))
-		return page;
-	old = cmpxchg(&buf->pages[idx], NULL, page);
-	if (!old) {
-		atomic_long_inc(&buf->populated);
-		return page;
-	}
-	buf->placement->release(buf, &page, 1, buf->memtype);
-	return old;
+	return mtmap_buffer_install(buf, idx);
 }
 
 /**

@@ -77,12 +77,25 @@ static int mtmap_set_pte(pte_t *ptep, unsigned long addr, void *data)
  * without its x86 PAT lookup of every pfn (a walk of the iomem resource
  * tree under its lock): the buffer's memory-type table already knows the
  * type of every page, the direct map was converted to it, and @prot
- * carries it. Not for MTMAP_CREATE_HUGE buffers, whose range may hold a
- * PMD leaf, which apply_to_page_range() must never meet.
+ * carries it. The range of an MTMAP_CREATE_HUGE buffer may hold a PMD
+ * leaf, which apply_to_page_range() must never meet: there the core's
+ * insert, which handles one, maps page by page.
  */
-static vm_fault_t mtmap_write_ptes(struct mtmap_ptes *p, unsigned long addr,
-				   unsigned int n)
+static vm_fault_t mtmap_write_ptes(struct mtmap_buffer *buf, struct mtmap_ptes *p,
+				   unsigned long addr, unsigned int n)
 {
+	vm_fault_t ret;
+	unsigned int j;
+
+	if (buf->flags & MTMAP_CREATE_HUGE) {
+		for (j = 0; j < n; j++) {
+			ret = vmf_insert_pfn_prot(p->vma, addr + j * PAGE_SIZE,
+						  page_to_pfn(p->pages[j]), p->prot);
+			if (ret & VM_FAULT_ERROR)
+				return ret;
+		}
+		return VM_FAULT_NOPAGE;
+	}
 	p->i = 0;
 	if (apply_to_page_range(p->vma->vm_mm, addr, n << PAGE_SHIFT,
 				mtmap_set_pte, p))
@@ -102,13 +115,11 @@ static vm_fault_t mtmap_map_one(struct mtmap_buffer *buf,
 	if (IS_ERR(page))
 		return vmf_error(PTR_ERR(page));
 	p.prot = mtmap_map_prot(buf, vma, writable);
-	if (buf->flags & MTMAP_CREATE_HUGE)
-		return vmf_insert_pfn_prot(vma, addr, page_to_pfn(page), p.prot);
 	p.pages[0] = page;
 	/* As the CPU would on the retried access: no second walk for it. */
 	p.young = true;
 	p.dirty = write && writable;
-	return mtmap_write_ptes(&p, addr, 1);
+	return mtmap_write_ptes(buf, &p, addr, 1);
 }
 
 /*
@@ -120,32 +131,21 @@ static void mtmap_prefault(struct mtmap_buffer *buf, struct vm_area_struct *vma,
 			   unsigned long addr, pgoff_t idx, unsigned int n)
 {
 	struct mtmap_ptes p = { .vma = vma };
+	unsigned int i, k, want;
 	struct page *page;
-	unsigned int i, k;
 
 	p.prot = mtmap_map_prot(buf, vma, !buf->dirty);
 	for (i = 0; i < n; i += k) {
-		for (k = 0; k < MTMAP_MAP_CHUNK && i + k < n; k++) {
+		want = min_t(unsigned int, n - i, MTMAP_MAP_CHUNK);
+		for (k = 0; k < want; k++) {
 			page = mtmap_buffer_get_page(buf, idx + i + k);
 			if (IS_ERR(page))
 				break;
 			p.pages[k] = page;
 		}
-		if (!k)
-			return;
-		if (buf->flags & MTMAP_CREATE_HUGE) {
-			unsigned int j;
-
-			for (j = 0; j < k; j++)
-				if (vmf_insert_pfn_prot(vma, addr + ((i + j) << PAGE_SHIFT),
-							page_to_pfn(p.pages[j]), p.prot) &
-				    VM_FAULT_ERROR)
-					return;
-		} else if (mtmap_write_ptes(&p, addr + (i << PAGE_SHIFT), k) &
-			   VM_FAULT_ERROR) {
-			return;
-		}
-		if (k < MTMAP_MAP_CHUNK && i + k < n)
+		/* Map what was allocated; a short step is the last one. */
+		if (!k || (mtmap_write_ptes(buf, &p, addr + i * PAGE_SIZE, k) &
+			   VM_FAULT_ERROR) || k < want)
 			return;
 	}
 }

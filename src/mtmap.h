@@ -86,7 +86,7 @@ struct mtmap_placement {
  * @pages: @npages pointers, page index -> struct page, filled on first
  *	touch (4 KiB pages; NULL inside a chunk that is a huge folio).
  * @huge: chunk index -> PMD-order folio (MTMAP_CREATE_HUGE only).
- * @populated: number of entries in @pages.
+ * @populated: pages allocated: entries in @pages plus 512 per huge folio.
  * @nr_maps: number of VMAs mapping the buffer.
  * @nr_pinned: per memory type, VMAs that asked for that type explicitly
  *	(MTMAP_MMAP_OFFSET()); the type cannot change while any exist.
