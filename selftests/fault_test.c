@@ -410,8 +410,8 @@ TEST_F(mt, first_write_ptdump)
 	/* A read fault maps writable too: no dirty tracking. */
 	EXPECT_MAPPED_AT(&d, a + NP / 2 * self->psz, PT_PTE, 1);
 	EXPECT_MAPPED_AT(&d, a + (NP - 1) * self->psz, PT_PTE, 1);
-	EXPECT_EQ(eff, ptdump_type_at(&d, a)) TH_LOG("cache type %s",
-		pt_cache_name(ptdump_type_at(&d, a)));
+	EXPECT_EQ(eff, ptdump_type_at(&d, a))
+		TH_LOG("cache type %s", pt_cache_name(ptdump_type_at(&d, a)));
 	EXPECT_EQ(eff, ptdump_type_at(&d, a + (NP - 1) * self->psz));
 	ptdump_free(&d);
 	munmap(m, NP * self->psz);
@@ -636,7 +636,7 @@ TEST_F(ft, dirty_bitmap_exact)
 	m2 = MAP(bufd, 64 * self->psz, 128 * self->psz);	/* a second view */
 	WARM_UP();
 	read_pass(m, DP, self->wpp, &sum);
-	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
 		if (pages[i] >= 128 && pages[i] < 192)
 			m2[(pages[i] - 128) * self->wpp + 3] = i;	/* through m2 */
 		else
@@ -651,9 +651,9 @@ TEST_F(ft, dirty_bitmap_exact)
 		ASSERT_EQ(0, mtmap_ioctl(bufd, MTMAP_IOC_GET_DIRTY, &g));
 		n = g.dirty;
 	}
-	EXPECT_EQ(sizeof(pages) / sizeof(pages[0]), n);
+	EXPECT_EQ(ARRAY_SIZE(pages), n);
 	for (i = 0, k = 0; i < DP; i++) {
-		bool want = k < sizeof(pages) / sizeof(pages[0]) && pages[k] == i;
+		bool want = k < ARRAY_SIZE(pages) && pages[k] == i;
 
 		EXPECT_EQ(want, bit(bm, i)) TH_LOG("page %zu", i);
 		k += want;
@@ -953,7 +953,9 @@ FIXTURE_VARIANT_ADD(huge, never_hugepage_wb) { "never", HINT_HUGE, MTMAP_MEMTYPE
 FIXTURE_VARIANT_ADD(huge, always_wc) { "always", HINT_NONE, MTMAP_MEMTYPE_WC };
 FIXTURE_VARIANT_ADD(huge, always_uc_minus) { "always", HINT_NONE, MTMAP_MEMTYPE_UC_MINUS };
 FIXTURE_VARIANT_ADD(huge, madvise_hugepage_wc) { "madvise", HINT_HUGE, MTMAP_MEMTYPE_WC };
-FIXTURE_VARIANT_ADD(huge, madvise_hugepage_uc_minus) { "madvise", HINT_HUGE, MTMAP_MEMTYPE_UC_MINUS };
+FIXTURE_VARIANT_ADD(huge, madvise_hugepage_uc_minus) {
+	"madvise", HINT_HUGE, MTMAP_MEMTYPE_UC_MINUS
+};
 
 FIXTURE_SETUP(huge) { FT_SETUP(); }
 FIXTURE_TEARDOWN(huge) { FT_TEARDOWN(); }
@@ -1051,8 +1053,9 @@ TEST_F_TIMEOUT(huge, first_write_ptdump, 60)
 		EXPECT_LE(r->start, a);
 		EXPECT_GE(r->end, a + SZ_2M);
 	}
-	EXPECT_EQ(eff, ptdump_type_at(&d, a)) TH_LOG("chunk 0 %s, want %s",
-		pt_cache_name(ptdump_type_at(&d, a)), pt_cache_name(eff));
+	EXPECT_EQ(eff, ptdump_type_at(&d, a))
+		TH_LOG("chunk 0 %s, want %s", pt_cache_name(ptdump_type_at(&d, a)),
+		       pt_cache_name(eff));
 	EXPECT_EQ(eff, ptdump_type_at(&d, a + SZ_2M + 5 * self->psz));
 	ptdump_free(&d);
 	munmap(m, HUGE_LEN);
@@ -1167,7 +1170,8 @@ TEST_F_TIMEOUT(ft, huge_fallback_populated, 60)
 	EXPECT_EQ((long)HPAGES, write_pass(m + 1, HPAGES, self->wpp, 1));
 	EXPECT_EQ(HPAGES, mtmap_populated(bufd)) TH_LOG("page 3 allocated twice?");
 	EXPECT_EQ(0xabcULL, m[3 * self->wpp]);
-	EXPECT_EQ(pmd ? 1L : (long)HPAGES, write_pass(m + HPAGES * self->wpp, HPAGES, self->wpp, 2));
+	EXPECT_EQ(pmd ? 1L : (long)HPAGES,
+		  write_pass(m + HPAGES * self->wpp, HPAGES, self->wpp, 2));
 	EXPECT_EQ(2 * HPAGES, mtmap_populated(bufd));
 	munmap(m, HUGE_LEN);
 	close(bufd);
@@ -1368,7 +1372,8 @@ TEST_F_TIMEOUT(ft, huge_mprotect, 60)
 	EXPECT_EQ(-1, mtmap_check(m, 0, 2 * HPAGES, 41));
 	ASSERT_EQ(0, mprotect(m, HUGE_LEN, PROT_READ | PROT_WRITE));
 	WARM_UP();
-	EXPECT_GE(2L, write_pass(m, 2 * HPAGES, self->wpp, 1)) TH_LOG("at most one fault per chunk");
+	EXPECT_GE(2L, write_pass(m, 2 * HPAGES, self->wpp, 1))
+		TH_LOG("at most one fault per chunk");
 	mtmap_fill(m, 0, 2 * HPAGES, 42);
 	EXPECT_EQ(-1, mtmap_check(m, 0, 2 * HPAGES, 42));
 	munmap(m, HUGE_LEN);
@@ -1454,23 +1459,25 @@ TEST_F(ft, proc_mem_access)
 	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	/* Reading an untouched page allocates it, zeroed. */
-	EXPECT_EQ((ssize_t)sizeof(r), pread(fd, &r, sizeof(r), (off_t)(uintptr_t)(m + 2 * self->wpp)));
+	EXPECT_EQ((ssize_t)sizeof(r),
+		  pread(fd, &r, sizeof(r), (off_t)(uintptr_t)(m + 2 * self->wpp)));
 	EXPECT_EQ(0ULL, r);
 	EXPECT_EQ(1ULL, mtmap_populated(bufd));
-	EXPECT_EQ((ssize_t)sizeof(v), pwrite(fd, &v, sizeof(v), (off_t)(uintptr_t)(m + 3 * self->wpp + 1)));
+	EXPECT_EQ((ssize_t)sizeof(v),
+		  pwrite(fd, &v, sizeof(v), (off_t)(uintptr_t)(m + 3 * self->wpp + 1)));
 	EXPECT_EQ(v, m[3 * self->wpp + 1]);
 	m[4 * self->wpp] = v + 1;
-	EXPECT_EQ((ssize_t)sizeof(r), pread(fd, &r, sizeof(r), (off_t)(uintptr_t)(m + 4 * self->wpp)));
+	EXPECT_EQ((ssize_t)sizeof(r),
+		  pread(fd, &r, sizeof(r), (off_t)(uintptr_t)(m + 4 * self->wpp)));
 	EXPECT_EQ(v + 1, r);
 	/* Across a page boundary. */
 	{
+		off_t at = (off_t)(uintptr_t)((char *)m + 6 * self->psz - 32);
 		char buf[64], in[64];
 
 		memset(in, 0x3c, sizeof(in));
-		EXPECT_EQ((ssize_t)sizeof(in), pwrite(fd, in, sizeof(in),
-			  (off_t)(uintptr_t)((char *)m + 6 * self->psz - 32)));
-		EXPECT_EQ((ssize_t)sizeof(buf), pread(fd, buf, sizeof(buf),
-			  (off_t)(uintptr_t)((char *)m + 6 * self->psz - 32)));
+		EXPECT_EQ((ssize_t)sizeof(in), pwrite(fd, in, sizeof(in), at));
+		EXPECT_EQ((ssize_t)sizeof(buf), pread(fd, buf, sizeof(buf), at));
 		EXPECT_EQ(0, memcmp(buf, in, sizeof(in)));
 	}
 	/* A read-only shared mapping: even /proc/pid/mem may not write. */
@@ -1478,7 +1485,8 @@ TEST_F(ft, proc_mem_access)
 	ASSERT_NE(MAP_FAILED, ro);
 	EXPECT_EQ(-1, pwrite(fd, &v, sizeof(v), (off_t)(uintptr_t)(ro + 7 * self->wpp)));
 	EXPECT_EQ(EIO, errno);
-	EXPECT_EQ((ssize_t)sizeof(r), pread(fd, &r, sizeof(r), (off_t)(uintptr_t)(ro + 4 * self->wpp)));
+	EXPECT_EQ((ssize_t)sizeof(r),
+		  pread(fd, &r, sizeof(r), (off_t)(uintptr_t)(ro + 4 * self->wpp)));
 	EXPECT_EQ(v + 1, r);
 	close(fd);
 	munmap(ro, 8 * self->psz);
@@ -2035,11 +2043,12 @@ TEST_F_TIMEOUT(ft, threads_huge_vs_4k, 120)
 			if (m[k * self->wpp] != 1 || m[k * self->wpp + 2] != 3 ||
 			    m[k * self->wpp + 1] != (in_small ? 2ULL : 0) ||
 			    m[k * self->wpp + 3] != (in_small ? 4ULL : 0)) {
-				EXPECT_EQ(0, 1) TH_LOG("round %d page %zu: %llx %llx %llx %llx",
-					round, k, (unsigned long long)m[k * self->wpp],
-					(unsigned long long)m[k * self->wpp + 1],
-					(unsigned long long)m[k * self->wpp + 2],
-					(unsigned long long)m[k * self->wpp + 3]);
+				EXPECT_EQ(0, 1)
+					TH_LOG("round %d page %zu: %llx %llx %llx %llx",
+					       round, k, (unsigned long long)m[k * self->wpp],
+					       (unsigned long long)m[k * self->wpp + 1],
+					       (unsigned long long)m[k * self->wpp + 2],
+					       (unsigned long long)m[k * self->wpp + 3]);
 				break;
 			}
 		}
