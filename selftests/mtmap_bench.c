@@ -27,14 +27,18 @@
  * page tables) runs before the next timed part rather than inside it.
  *
  * The throughput targets (WB vs anonymous) are measured apart from the
- * table, in PAIRS back-to-back pairs of short passes: see check_paired().
+ * table, in back-to-back pairs of short passes (-p pairs, -l MiB per 4 KiB
+ * pass), each with an A/A control that measures the method's own noise:
+ * see run_pairs().
  *
  * Output: a table (median [min, max] over the runs), target checks, and a
  * CSV block between "MTMAP-BENCH-CSV-BEGIN" and "MTMAP-BENCH-CSV-END"
  * (scripts/bench.sh extracts it and plots it).
  *
- * Usage: mtmap_bench [-s MiB] [-r runs] [-c case,...] [-v]
- * (defaults: 8 MiB, 11 runs, every case). With -c only the named cases run
+ * Usage: mtmap_bench [-s MiB] [-r runs] [-c case,...] [-p pairs] [-l MiB] [-n] [-v]
+ * (defaults: 8 MiB, 11 runs, every case, 128 pairs of 1 MiB passes for the
+ * 4 KiB target and of 4 MiB for the 2 MiB one; -n skips the A/A controls,
+ * -v prints every run and pair). With -c only the named cases run
  * (for profiling one path, scripts/profile.sh); the targets are checked
  * only when every case they compare ran.
  */
@@ -55,7 +59,7 @@
 
 #define SZ_2M		(2UL << 20)
 #define MAX_RUNS	51
-#define MAX_SAMPLES	128	/* runs of a case, or pairs (PAIRS) */
+#define MAX_SAMPLES	512	/* runs of a case, or pairs (-p) */
 #define SETTLE_MS	30
 #define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
 
@@ -88,6 +92,8 @@ static struct bcase cases[] = {
 
 static char thp_saved[16];
 static bool verbose;
+static bool control = true;
+static int pairs = 128;
 
 static double now(void)
 {
@@ -314,41 +320,97 @@ static int check(const char *what, bool ok)
 }
 
 /*
- * A throughput target: @c against @base in PAIRS back-to-back pairs of
+ * A throughput target: @c against @base in pairs (-p) of back-to-back
  * short passes (@len each), in ABBA order. The emulated machine's speed
  * drifts by up to 2x within seconds (TCG, itself in a VM whose host takes
  * the CPU away in bursts), so a ratio of two cases measured seconds apart
  * is mostly noise; within a pair, tens of milliseconds apart, both see
  * the same machine. The ratio of the summed times is the estimate; the
- * median of the per-pair ratios is printed beside it.
+ * median of the per-pair ratios is printed beside it, and a 95% bootstrap
+ * interval (pairs resampled BOOTSTRAP times) of the estimate shows how
+ * far another boot's estimate may fall. With @c == @base (the A/A control
+ * below) the same code measures its own noise: its true ratio is 1.
  */
-#define PAIRS 64
-static_assert(PAIRS <= MAX_SAMPLES && MAX_RUNS <= MAX_SAMPLES, "stats() buffer");
+#define BOOTSTRAP 2000
+
+struct paired {
+	double est, med, lo, hi;
+};
+
+static double ratio_of_sums(const double *tb, const double *tc, const int *idx, int n)
+{
+	double sb = 0, sc = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		sb += tb[idx ? idx[i] : i];
+		sc += tc[idx ? idx[i] : i];
+	}
+	return sb / sc;
+}
+
+static int run_pairs(const struct bcase *c, const struct bcase *base, int devfd,
+		     size_t len, size_t psz, struct paired *res)
+{
+	static double tc[MAX_SAMPLES], tb[MAX_SAMPLES], ratio[MAX_SAMPLES];
+	static double boot[BOOTSTRAP];
+	static int idx[MAX_SAMPLES];
+	unsigned long long rng = 0x9e3779b97f4a7c15ULL;	/* fixed: reproducible */
+	long faults;
+	int i, b;
+
+	for (i = 0; i < pairs; i++) {
+		bool base_first = i & 1;
+
+		if ((base_first && measure(base, devfd, len, psz, &tb[i], &faults)) ||
+		    measure(c, devfd, len, psz, &tc[i], &faults) ||
+		    (!base_first && measure(base, devfd, len, psz, &tb[i], &faults)))
+			return -1;
+		ratio[i] = tb[i] / tc[i];
+		if (verbose)
+			printf("# pair %3d %s %.3f ms, %s %.3f ms, ratio %.3f\n", i, c->name,
+			       tc[i] * 1e3, base->name, tb[i] * 1e3, ratio[i]);
+	}
+	for (b = 0; b < BOOTSTRAP; b++) {
+		for (i = 0; i < pairs; i++) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			idx[i] = (int)(rng % (unsigned int)pairs);
+		}
+		boot[b] = ratio_of_sums(tb, tc, idx, pairs);
+	}
+	qsort(boot, BOOTSTRAP, sizeof(*boot), cmp_double);
+	res->est = ratio_of_sums(tb, tc, NULL, pairs);
+	res->med = stats(ratio, pairs).med;
+	res->lo = boot[BOOTSTRAP * 25 / 1000];
+	res->hi = boot[BOOTSTRAP * 975 / 1000 - 1];
+	return 0;
+}
 
 static int check_paired(const char *what, const struct bcase *c,
 			const struct bcase *base, int devfd, size_t len, size_t psz)
 {
-	double tc = 0, tb = 0, sc, sb, ratio[PAIRS];
-	struct stat3 r;
-	char text[128];
-	long faults;
-	int i;
+	struct paired r;
+	char text[160];
 
-	for (i = 0; i < PAIRS; i++) {
-		bool base_first = i & 1;
+	if (run_pairs(c, base, devfd, len, psz, &r))
+		return check(what, false);
+	snprintf(text, sizeof(text), "%s (%.2fx, 95%% %.2f-%.2f; %d pairs of %zu MiB, median %.2fx)",
+		 what, r.est, r.lo, r.hi, pairs, len >> 20, r.med);
+	return check(text, r.est >= 1.0);
+}
 
-		if ((base_first && measure(base, devfd, len, psz, &sb, &faults)) ||
-		    measure(c, devfd, len, psz, &sc, &faults) ||
-		    (!base_first && measure(base, devfd, len, psz, &sb, &faults)))
-			return check(what, false);
-		tc += sc;
-		tb += sb;
-		ratio[i] = sb / sc;
-	}
-	r = stats(ratio, PAIRS);
-	snprintf(text, sizeof(text), "%s (%.2fx; %d pairs of %zu MiB, median %.2fx)",
-		 what, tb / tc, PAIRS, len >> 20, r.med);
-	return check(text, tb / tc >= 1.0);
+/* The A/A control of a target: @base against itself, reported, not judged. */
+static void control_paired(const char *what, const struct bcase *base, int devfd,
+			   size_t len, size_t psz)
+{
+	struct paired r;
+
+	if (!control || run_pairs(base, base, devfd, len, psz, &r))
+		return;
+	printf("control %-71s %.2fx, 95%% %.2f-%.2f, median %.2fx\n", what, r.est, r.lo,
+	       r.hi, r.med);
 }
 
 /* -c: skip every case not in the comma-separated @list. */
@@ -373,12 +435,12 @@ static int select_cases(char *list)
 
 int main(int argc, char **argv)
 {
-	size_t mib = 8, len, psz = mtmap_page_size();
+	size_t mib = 8, pair_mib = 1, len, psz = mtmap_page_size();
 	int runs = 11, r, i, k, opt, devfd, missed = 0;
 	struct utsname u;
 	double t_start = now();
 
-	while ((opt = getopt(argc, argv, "s:r:c:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:c:p:l:nv")) != -1) {
 		switch (opt) {
 		case 's':
 			mib = strtoul(optarg, NULL, 0);
@@ -390,17 +452,28 @@ int main(int argc, char **argv)
 			if (select_cases(optarg))
 				return 2;
 			break;
+		case 'p':
+			pairs = atoi(optarg);
+			break;
+		case 'l':
+			pair_mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			control = false;
+			break;
 		case 'v':
 			verbose = true;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-s MiB] [-r runs] [-c case,...] [-v]\n",
+			fprintf(stderr, "usage: %s [-s MiB] [-r runs] [-c case,...] [-p pairs] [-l MiB] [-n] [-v]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (runs < 1 || runs > MAX_RUNS || mib < 2 || mib % 2) {
-		fprintf(stderr, "runs 1..%d, size an even number of MiB >= 2\n", MAX_RUNS);
+	if (runs < 1 || runs > MAX_RUNS || mib < 2 || mib % 2 || pairs < 8 ||
+	    pairs > MAX_SAMPLES || pair_mib < 1 || pair_mib > 64) {
+		fprintf(stderr, "runs 1..%d, size an even number of MiB >= 2, pairs 8..%d, -l 1..64\n",
+			MAX_RUNS, MAX_SAMPLES);
 		return 2;
 	}
 	len = mib << 20;
@@ -486,9 +559,12 @@ int main(int argc, char **argv)
 				missed += check(what, f.max <= 0.5);
 			}
 		}
-		if (ran("anon-4k") && ran("mtmap-4k-wb"))
+		if (ran("anon-4k") && ran("mtmap-4k-wb")) {
 			missed += check_paired("WB 4K >= 1.0x anon 4K", find("mtmap-4k-wb"),
-					       find("anon-4k"), devfd, 1 << 20, psz);
+					       find("anon-4k"), devfd, pair_mib << 20, psz);
+			control_paired("anon 4K vs itself (A/A)", find("anon-4k"), devfd,
+				       pair_mib << 20, psz);
+		}
 		/*
 		 * Only where the kernel maps PMDs: 6.1 never calls ->huge_fault
 		 * (the fault-count target above reports it).
@@ -496,9 +572,12 @@ int main(int argc, char **argv)
 		if (ran("anon-thp") && ran("mtmap-2m-wb") &&
 		    stats(find("mtmap-2m-wb")->fpm, find("mtmap-2m-wb")->n).max > 0.5)
 			printf("target %-72s n/a (no PMDs)\n", "WB 2M >= 1.0x anon THP");
-		else if (ran("anon-thp") && ran("mtmap-2m-wb"))
+		else if (ran("anon-thp") && ran("mtmap-2m-wb")) {
 			missed += check_paired("WB 2M >= 1.0x anon THP", find("mtmap-2m-wb"),
 					       find("anon-thp"), devfd, 4 << 20, psz);
+			control_paired("anon THP vs itself (A/A)", find("anon-thp"), devfd,
+				       4 << 20, psz);
+		}
 		thp_restore();
 	}
 
