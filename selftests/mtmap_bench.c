@@ -36,7 +36,7 @@
  * (scripts/bench.sh extracts it and plots it).
  *
  * Usage: mtmap_bench [-s MiB] [-r runs] [-c case,...] [-p pairs] [-l MiB] [-n] [-v]
- * (defaults: 8 MiB, 11 runs, every case, 128 pairs of 1 MiB passes for the
+ * (defaults: 8 MiB, 11 runs, every case, 512 pairs of 1 MiB passes for the
  * 4 KiB target and of 4 MiB for the 2 MiB one; -n skips the A/A controls,
  * -v prints every run and pair). With -c only the named cases run
  * (for profiling one path, scripts/profile.sh); the targets are checked
@@ -93,7 +93,7 @@ static struct bcase cases[] = {
 static char thp_saved[16];
 static bool verbose;
 static bool control = true;
-static int pairs = 128;
+static int pairs = 512;
 
 static double now(void)
 {
