@@ -345,13 +345,15 @@ static int check(const char *what, bool ok)
  * of @c: above 1 means @c is faster). A burst that slows one pass of a
  * pair moves one ratio, not the median; the ratio of the summed times is
  * printed beside it, but a single burst of a few hundred milliseconds
- * moves it by several percent (an A/A control read 0.95x with it). Both
- * come with a 95% bootstrap interval (the pairs resampled BOOTSTRAP
- * times): where another boot's estimate may fall. With @c == @base (the
- * A/A control, control_paired()) the same code measures its own error:
- * there the true ratio is 1.
+ * moves it by several percent (A/A controls read 0.95x and 1.04x with
+ * it). Both come with a 95% bootstrap interval (the pairs resampled
+ * BOOTSTRAP times). The bootstrap takes the pairs as independent; bursts
+ * that span several pairs make the interval too narrow (that 1.04x came
+ * with 1.02-1.06), so the A/A control, @base against itself with the same
+ * code (control_paired(), true ratio 1), is the check on the method.
  */
 #define BOOTSTRAP 2000
+static_assert(MAX_RUNS <= MAX_SAMPLES, "stats() buffer");
 
 struct estimate {
 	double val, lo, hi;	/* point estimate, 95% interval */

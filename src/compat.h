@@ -96,6 +96,39 @@ static inline void mtmap_shrinker_destroy(struct shrinker *s)
 #endif
 
 /*
+ * Call @fn, an apply_to_page_range() callback, on the faulting address's
+ * PTE under its lock, found from the PMD the core's own walk reached
+ * (vmf->pmd). Returns false where that cannot be done: then the caller
+ * walks from the PGD (apply_to_page_range()). Before 6.4 a fault holds
+ * mmap_lock, under which a VMA's PTE tables are never freed (munmap frees
+ * them under the write lock), and pte_offset_map_lock() is inline; the
+ * core's fault path itself maps vmf->pmd's table this way. Since 6.4
+ * faults run under the VMA lock only, and 6.5 made PTE tables RCU-freed
+ * and revalidated by __pte_offset_map_lock(), which is not exported.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+static inline bool mtmap_fault_apply_pte(struct vm_fault *vmf, pte_fn_t fn, void *data)
+{
+	pmd_t pmd = READ_ONCE(*vmf->pmd);
+	spinlock_t *ptl;	/* the PTE table's */
+	pte_t *pte;
+
+	if (!pmd_present(pmd) || pmd_trans_huge(pmd) || pmd_devmap(pmd) ||
+	    pmd_bad(pmd))
+		return false;	/* no table yet (the walk allocates it) */
+	pte = pte_offset_map_lock(vmf->vma->vm_mm, vmf->pmd, vmf->address, &ptl);
+	fn(pte, vmf->address, data);
+	pte_unmap_unlock(pte, ptl);
+	return true;
+}
+#else
+static inline bool mtmap_fault_apply_pte(struct vm_fault *vmf, pte_fn_t fn, void *data)
+{
+	return false;
+}
+#endif
+
+/*
  * ->huge_fault takes a page order since 6.6 (an enum before). mtmap maps
  * PMDs only from 6.6: 6.1 never calls ->huge_fault for such a VMA anyway.
  */

@@ -103,23 +103,26 @@ static vm_fault_t mtmap_write_ptes(struct mtmap_buffer *buf, struct mtmap_ptes *
 	return VM_FAULT_NOPAGE;
 }
 
-/* Map one page of the buffer at @addr; called with map_lock held for read. */
-static vm_fault_t mtmap_map_one(struct mtmap_buffer *buf,
-				struct vm_area_struct *vma, unsigned long addr,
-				pgoff_t idx, bool writable, bool write)
+/* Map the faulting page; called with map_lock held for read. */
+static vm_fault_t mtmap_map_one(struct mtmap_buffer *buf, struct vm_fault *vmf,
+				pgoff_t idx, bool writable)
 {
-	struct mtmap_ptes p = { .vma = vma };
+	struct mtmap_ptes p = { .vma = vmf->vma };
 	struct page *page;
 
 	page = mtmap_buffer_get_page(buf, idx);
 	if (IS_ERR(page))
 		return vmf_error(PTR_ERR(page));
-	p.prot = mtmap_map_prot(buf, vma, writable);
+	p.prot = mtmap_map_prot(buf, vmf->vma, writable);
 	p.pages[0] = page;
 	/* As the CPU would on the retried access: no second walk for it. */
 	p.young = true;
-	p.dirty = write && writable;
-	return mtmap_write_ptes(buf, &p, addr, 1);
+	p.dirty = (vmf->flags & FAULT_FLAG_WRITE) && writable;
+	/* Where the kernel lets us, skip a second page-table walk. */
+	if (!(buf->flags & MTMAP_CREATE_HUGE) &&
+	    mtmap_fault_apply_pte(vmf, mtmap_set_pte, &p))
+		return VM_FAULT_NOPAGE;
+	return mtmap_write_ptes(buf, &p, vmf->address, 1);
 }
 
 /*
@@ -165,8 +168,7 @@ static vm_fault_t mtmap_vm_fault(struct vm_fault *vmf)
 
 	/* Held across the inserts: a type change cannot slip in between. */
 	down_read(&buf->map_lock);
-	ret = mtmap_map_one(buf, vma, vmf->address, idx, writable,
-			    vmf->flags & FAULT_FLAG_WRITE);
+	ret = mtmap_map_one(buf, vmf, idx, writable);
 	if (!(ret & VM_FAULT_ERROR)) {
 		if (buf->dirty && writable)
 			set_bit(idx, buf->dirty);
