@@ -102,9 +102,9 @@ static inline void mtmap_shrinker_destroy(struct shrinker *s)
  * walks from the PGD (apply_to_page_range()). Before 6.4 a fault holds
  * mmap_lock, under which a VMA's PTE tables are never freed (munmap frees
  * them under the write lock), and pte_offset_map_lock() is inline; the
- * core's fault path itself maps vmf->pmd's table this way. Since 6.4
- * faults run under the VMA lock only, and 6.5 made PTE tables RCU-freed
- * and revalidated by __pte_offset_map_lock(), which is not exported.
+ * core's fault path itself maps vmf->pmd's table this way. Since 6.4 a
+ * fault may hold only the VMA lock, and 6.5 made PTE tables RCU-freed and
+ * revalidated by __pte_offset_map_lock(), which is not exported.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
 static inline bool mtmap_fault_apply_pte(struct vm_fault *vmf, pte_fn_t fn, void *data)
