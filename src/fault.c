@@ -79,10 +79,11 @@ static int mtmap_set_pte(pte_t *ptep, unsigned long addr, void *data)
  * type of every page, the direct map was converted to it, and @prot
  * carries it. The range of an MTMAP_CREATE_HUGE buffer may hold a PMD
  * leaf, which apply_to_page_range() must never meet: there the core's
- * insert, which handles one, maps page by page.
+ * insert, which handles one, maps page by page. With @vmf (the faulting
+ * page alone) kernels that allow it skip the walk: mtmap_fault_apply_pte().
  */
 static vm_fault_t mtmap_write_ptes(struct mtmap_buffer *buf, struct mtmap_ptes *p,
-				   unsigned long addr, unsigned int n)
+				   struct vm_fault *vmf, unsigned long addr, unsigned int n)
 {
 	vm_fault_t ret;
 	unsigned int j;
@@ -97,6 +98,9 @@ static vm_fault_t mtmap_write_ptes(struct mtmap_buffer *buf, struct mtmap_ptes *
 		return VM_FAULT_NOPAGE;
 	}
 	p->i = 0;
+	/* The faulting page, where the kernel lets us skip a second walk. */
+	if (vmf && mtmap_fault_apply_pte(vmf, mtmap_set_pte, p))
+		return VM_FAULT_NOPAGE;
 	if (apply_to_page_range(p->vma->vm_mm, addr, n << PAGE_SHIFT,
 				mtmap_set_pte, p))
 		return VM_FAULT_OOM;
@@ -118,11 +122,7 @@ static vm_fault_t mtmap_map_one(struct mtmap_buffer *buf, struct vm_fault *vmf,
 	/* As the CPU would on the retried access: no second walk for it. */
 	p.young = true;
 	p.dirty = (vmf->flags & FAULT_FLAG_WRITE) && writable;
-	/* Where the kernel lets us, skip a second page-table walk. */
-	if (!(buf->flags & MTMAP_CREATE_HUGE) &&
-	    mtmap_fault_apply_pte(vmf, mtmap_set_pte, &p))
-		return VM_FAULT_NOPAGE;
-	return mtmap_write_ptes(buf, &p, vmf->address, 1);
+	return mtmap_write_ptes(buf, &p, vmf, vmf->address, 1);
 }
 
 /*
@@ -147,7 +147,7 @@ static void mtmap_prefault(struct mtmap_buffer *buf, struct vm_area_struct *vma,
 			p.pages[k] = page;
 		}
 		/* Map what was allocated; a short step is the last one. */
-		if (!k || (mtmap_write_ptes(buf, &p, addr + i * PAGE_SIZE, k) &
+		if (!k || (mtmap_write_ptes(buf, &p, NULL, addr + i * PAGE_SIZE, k) &
 			   VM_FAULT_ERROR) || k < want)
 			return;
 	}
