@@ -91,15 +91,6 @@ static int get_dirty(int bufd, __u64 *bm, size_t words, __u64 *count)
 	return ret;
 }
 
-static void kver(int *major, int *minor)
-{
-	struct utsname u;
-
-	*major = *minor = 0;
-	if (!uname(&u))
-		sscanf(u.release, "%d.%d", major, minor);
-}
-
 /* Current THP mode ("always", "madvise", "never"), "" if unknown. */
 static void thp_get(char *mode, size_t len)
 {
@@ -132,7 +123,7 @@ static bool expect_pmd(const char *thp, enum hint hint)
 {
 	int maj, min;
 
-	kver(&maj, &min);
+	mtmap_kver(&maj, &min);
 	if (maj < 6 || (maj == 6 && min < 6))
 		return false;
 	if (hint == HINT_NOHUGE)

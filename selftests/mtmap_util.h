@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <mtmap.h>
@@ -156,6 +157,16 @@ static inline long mtmap_first_nonzero(const void *p, size_t len)
 		if (b[i])
 			return (long)i;
 	return -1;
+}
+
+/* The running kernel's major and minor version (0.0 if unknown). */
+static inline void mtmap_kver(int *major, int *minor)
+{
+	struct utsname u;
+
+	*major = *minor = 0;
+	if (!uname(&u))
+		sscanf(u.release, "%d.%d", major, minor);
 }
 
 static inline long mtmap_minflt(void)
