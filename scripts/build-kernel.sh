@@ -14,21 +14,9 @@ ver=${src##*/linux-}
 hash=$( (cat "$frag"; gcc --version | head -1) | sha256sum | cut -c1-12)
 bld=$MTMAP_CACHE/build/$lane-$ver-$hash
 
-# One build per directory at a time: a second caller waits for the first.
-mkdir -p "$MTMAP_CACHE/build"
-exec 9>"$bld.lock"
-if ! flock -n 9; then
-	log "$lane: another build of $bld is running; waiting for it"
-	flock 9
-fi
-
-if [ -f "$bld/.mtmap-built" ]; then
-	echo "$bld"
-	exit 0
-fi
-
-mkdir -p "$bld"
 # One build per tree: a second caller waits for the first and reuses it.
+# (The lock is taken once: a second "exec 9>" would close, and so drop, it.)
+mkdir -p "$MTMAP_CACHE/build"
 exec 9>"$bld.lock"
 if ! flock -n 9; then
 	log "$lane: kernel $ver is being built by another process; waiting"
@@ -38,6 +26,7 @@ if [ -f "$bld/.mtmap-built" ]; then
 	echo "$bld"
 	exit 0
 fi
+mkdir -p "$bld"
 log "$lane: building kernel $ver (config $hash) in $bld; log: $bld/build.log"
 {
 	make -C "$src" O="$bld" ARCH=x86_64 tinyconfig

@@ -8,6 +8,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 lanes=${*:-$LANES_ALL}
+t_start=$(date +%s)
 tp=0 tf=0 ts=0
 summaries=()
 
@@ -75,7 +76,7 @@ if [ -z "${MTMAP_NO_EXTRA:-}" ] && [[ " $lanes " == *" debug-6.12 "* ]]; then
 		"$MTMAP_ROOT/scripts/lane-run.sh" check debug-6.12 2>&1 | tee "$xo/report"
 	if read -r p f s <"$xo/debug-6.12/counts" 2>/dev/null; then
 		add "$p" "$f" "$s"
-		summaries+=("$(tail -1 "$xo/report" | sed 's/^debug-6.12:/debug-6.12+nopat:/')")
+		summaries+=("$(tail -1 "$xo/report" | sed 's/^debug-6.12\([ :]\)/debug-6.12+nopat\1/')")
 	else
 		add 0 1 0
 		summaries+=("debug-6.12+nopat: FAILED - no result (see $xo/report)")
@@ -100,5 +101,7 @@ echo
 echo "===== mtmap check summary ====="
 printf '%s\n' "${summaries[@]}"
 [ ${#baseline[@]} = 0 ] || printf '%s\n' "${baseline[@]}"
+t=$(($(date +%s) - t_start))
+echo "wall time: $((t / 60)) min $((t % 60)) s (make deps excluded)"
 echo "$tp passed, $tf failed, $ts skipped"
 [ "$tf" = 0 ]

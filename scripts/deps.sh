@@ -23,9 +23,21 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-# linux-headers-amd64 must match the installed linux-image-amd64.
-img=$(dpkg-query -W -f='${Depends}' linux-image-amd64 | sed 's/[ ,].*//')
-hdr=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed 's/[ ,].*//')
-[ "${img#linux-image-}" = "${hdr#linux-headers-}" ] ||
-	die "linux-image-amd64 ($img) and linux-headers-amd64 ($hdr) disagree: apt-get install linux-image-amd64 linux-headers-amd64"
+# linux-headers-amd64 must match the installed linux-image-amd64. They
+# drift apart when Debian publishes a new kernel ABI and only one of them
+# gets installed or upgraded: bring both to the archive's current ABI.
+abi() {
+	img=$(dpkg-query -W -f='${Depends}' linux-image-amd64 | sed 's/[ ,].*//')
+	hdr=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed 's/[ ,].*//')
+	[ "${img#linux-image-}" = "${hdr#linux-headers-}" ] &&
+		dpkg-query -W -f='${Status}\n' "$img" "$hdr" 2>/dev/null | grep -c 'install ok installed' | grep -qx 2
+}
+if ! abi; then
+	[ "$(id -u)" = 0 ] || die "linux-image-amd64 ($img) and linux-headers-amd64 ($hdr) disagree (run make deps as root)"
+	log "stock kernel: $img and $hdr disagree; installing the archive's current pair"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends linux-image-amd64 linux-headers-amd64 >/dev/null
+	abi || die "linux-image-amd64 ($img) and linux-headers-amd64 ($hdr) still disagree"
+fi
 exit 0

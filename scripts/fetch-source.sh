@@ -28,4 +28,6 @@ if [ ! -f "$src/.mtmap-unpacked" ]; then
 	rm -rf "$tmp"
 	touch "$src/.mtmap-unpacked"
 fi
+# Which package this tree came from, for the lane's summary line.
+[ -f "$src/.mtmap-pkg" ] || echo "$pkg $ver" >"$src/.mtmap-pkg"
 echo "$src"

@@ -9,6 +9,9 @@
 #   LANE_MODTREE=...      where the lane's own modules (.ko) live
 #   LANE_EXTRA_KO=...     extra modules copied into the guest (space separated)
 #   LANE_SRC=...          kernel source tree ('' for stock)
+#   LANE_PKG=...          the Debian package and version the kernel comes
+#                         from (e.g. "linux-source-6.12 6.12.117-1"), so a
+#                         drift of the archive shows in every summary
 # Exit status: 0 when ready or skipped, non-zero when the kernel failed.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -34,6 +37,7 @@ stock-6.1)
 	q LANE_MODTREE "/lib/modules/$kver/kernel"
 	q LANE_EXTRA_KO ""
 	q LANE_SRC ""
+	q LANE_PKG "$(dpkg-query -W -f='${Package} ${Version}' "$img" 2>/dev/null || echo "$img")"
 	;;
 debug-*)
 	# A source package that cannot be fetched skips the lane; a kernel
@@ -56,6 +60,7 @@ debug-*)
 	q LANE_MODTREE "$bld"
 	q LANE_EXTRA_KO "$extra"
 	q LANE_SRC "$src"
+	q LANE_PKG "$(cat "$src/.mtmap-pkg" 2>/dev/null || echo "linux-source ${src##*/linux-}")"
 	;;
 *) die "unknown lane '$lane' (known: $LANES_ALL)" ;;
 esac

@@ -36,12 +36,14 @@ if ! flock -n 8; then
 	log "$lane: another run is using $out; waiting for it"
 	flock 8
 fi
-rm -f "$out/counts" "$out/console.log" "$out/results.log"
+rm -f "$out/counts" "$out/console.log" "$out/results.log" "$out/infra-splat" "$out"/boot1-*
 selftests=${MTMAP_SELFTESTS_OUT:-$MTMAP_OUT/selftests}
+# The summary names the lane and, once known, the kernel package it ran.
+label=$lane
 
 finish() { # finish STATUS PASSED FAILED SKIPPED TEXT
 	echo "$2 $3 $4" >"$out/counts"
-	echo "$lane: $1 ($2 passed, $3 failed, $4 skipped) $5"
+	echo "$label: $1 ($2 passed, $3 failed, $4 skipped) $5"
 	case $1 in PASSED) exit 0 ;; SKIPPED) exit 2 ;; *) exit 1 ;; esac
 }
 
@@ -53,7 +55,8 @@ eval "$env_txt"
 if [ "$LANE_STATUS" = skip ]; then
 	finish SKIPPED 0 0 1 "- $LANE_REASON"
 fi
-log "$lane: kernel $LANE_KVER ($LANE_KIMAGE)"
+label="$lane ($LANE_PKG)"
+log "$lane: kernel $LANE_KVER from $LANE_PKG ($LANE_KIMAGE)"
 
 # 2. Module.
 if ! moddir=$("$MTMAP_ROOT/scripts/build-module.sh" "$LANE_KDIR" "$lanedir"); then
@@ -112,12 +115,24 @@ IR_MODDIR=$moddir IR_MODTREE=$LANE_MODTREE IR_EXTRA_KO=$LANE_EXTRA_KO IR_BINS=$b
 	IR_LOAD_EXTRA=${MTMAP_LOAD_EXTRA:-} IR_ROOT_EXTRA=${MTMAP_INITRAMFS_EXTRA:-} \
 	"$MTMAP_ROOT/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" >/dev/null
 
-# 5. Boot.
-log "$lane: booting (TCG); console: $out/console.log, results: $out/results.log"
-qrc=0
-"$MTMAP_ROOT/scripts/vm-boot.sh" "$LANE_KIMAGE" "$out/initramfs.cpio.gz" "$out" || qrc=$?
-log "$lane: VM finished after $(cat "$out/boot-seconds") s (qemu rc=$qrc)"
-
-# 6. Judge.
-python3 "$MTMAP_ROOT/scripts/parse-results.py" "$out" --lane "$lane" \
-	--kunit-py "$kunit_py" --qemu-rc "$qrc" "${parse_opts[@]}"
+# 5. Boot, 6. judge. A splat before mtmap was first loaded is the kernel's
+# or the emulator's (parse-results.py writes it to infra-splat): report it
+# as an infrastructure failure and boot once more; only the second boot
+# counts. Splats after mtmap was loaded are never retried.
+note=""
+for attempt in 1 2; do
+	log "$lane: booting (TCG); console: $out/console.log, results: $out/results.log"
+	qrc=0
+	"$MTMAP_ROOT/scripts/vm-boot.sh" "$LANE_KIMAGE" "$out/initramfs.cpio.gz" "$out" || qrc=$?
+	log "$lane: VM finished after $(cat "$out/boot-seconds") s (qemu rc=$qrc)"
+	prc=0
+	python3 "$MTMAP_ROOT/scripts/parse-results.py" "$out" --lane "$label" \
+		--kunit-py "$kunit_py" --qemu-rc "$qrc" --note "$note" "${parse_opts[@]}" || prc=$?
+	[ $attempt = 1 ] && [ -f "$out/infra-splat" ] || exit $prc
+	log "$lane: INFRASTRUCTURE FAILURE: kernel splat before mtmap was loaded; booting once more:"
+	sed 's/^/    /' "$out/infra-splat" >&2
+	for f in console.log results.log infra-splat; do
+		mv "$out/$f" "$out/boot1-$f"
+	done
+	note="[first boot: infrastructure splat before mtmap was loaded, retried; $(head -1 "$out/boot1-infra-splat" | sed 's/^\[[ 0-9.]*\] *//' | cut -c1-100); see $out/boot1-console.log]"
+done

@@ -10,7 +10,7 @@
  *    read-only, the first write faults once more, reports are exact across
  *    re-arms and with concurrent writers;
  *  - MTMAP_CREATE_HUGE: 2 MiB aligned mmap, PMD mappings where the kernel
- *    calls ->huge_fault (per kernel version and THP setting), fallback to
+ *    calls ->huge_fault (probed per THP setting and hint), fallback to
  *    4 KiB (unaligned, small VMA, partial chunk, populated chunk, failed
  *    allocation), dirty tracking, munmap/mremap/mprotect/fork/threads;
  *  - ->access (/proc/pid/mem, ptrace) and ->name ("[mtmap]");
@@ -40,7 +40,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,26 +113,26 @@ static int thp_set(const char *mode)
 enum hint { HINT_NONE, HINT_HUGE, HINT_NOHUGE };
 
 /*
- * Does this kernel call ->huge_fault for a buffer mapping? mtmap has
- * ->huge_fault from 6.6 only (6.1 never calls it for such a VMA anyway);
- * 6.x enforces the THP sysfs setting for file VMAs; 7.x lets VM_PFNMAP
- * VMAs with ->huge_fault bypass it (MADV_NOHUGEPAGE still disables THP).
+ * Does this kernel map a PMD for a buffer under THP setting @thp (already
+ * set by THP_MODE) and @hint? Probed on a scratch buffer: the kernel calls
+ * ->huge_fault or not (6.1 never, 6.12.107 per THP setting, 6.12.117 and
+ * 7.x also with THP "never"), and where it does, mtmap must map the PMD.
+ * The answer is logged, so a kernel that changes its mind shows in the log.
  */
-static bool expect_pmd(const char *thp, enum hint hint)
+static bool expect_pmd_probe(struct __test_metadata *_metadata, int devfd,
+			     const char *thp, enum hint hint)
 {
-	int maj, min;
+	static const char * const names[] = { "none", "MADV_HUGEPAGE", "MADV_NOHUGEPAGE" };
+	int p = mtmap_probe_pmd(devfd, hint == HINT_HUGE ? MADV_HUGEPAGE :
+				hint == HINT_NOHUGE ? MADV_NOHUGEPAGE : 0);
 
-	mtmap_kver(&maj, &min);
-	if (maj < 6 || (maj == 6 && min < 6))
-		return false;
-	if (hint == HINT_NOHUGE)
-		return false;
-	if (maj >= 7)
-		return true;
-	if (!strcmp(thp, "always"))
-		return true;
-	return !strcmp(thp, "madvise") && hint == HINT_HUGE;
+	EXPECT_LE(0, p) TH_LOG("PMD probe: %s", strerror(-p));
+	ksft_print_msg("kernel asks for PMDs with THP %s, hint %s: %s\n", thp, names[hint],
+		       p == 1 ? "yes" : "no");
+	return p == 1;
 }
+
+#define EXPECT_PMD(thp, hint) expect_pmd_probe(_metadata, self->devfd, thp, hint)
 
 /* madvise() exists (CONFIG_ADVISE_SYSCALLS; debug-6.12 lacks it). */
 static bool have_madvise(void)
@@ -975,25 +974,29 @@ static void *huge_map(struct __test_metadata *_metadata, int bufd, size_t len,
  */
 TEST_F_TIMEOUT(huge, first_write, 60)
 {
-	bool pmd = expect_pmd(variant->thp, variant->hint);
 	__u64 *m, *c1, sum = ~0ULL;
-	long f1, f2, r, w;
+	long f1, f2, r, w, h0;
+	bool pmd;
 	int bufd;
 
 	if (variant->hint != HINT_NONE)
 		NEED_MADVISE();
 	THP_MODE(variant->thp);
+	pmd = EXPECT_PMD(variant->thp, variant->hint);
 	bufd = CREATE(HUGE_LEN, variant->memtype, MTMAP_CREATE_HUGE, 0);
 	m = huge_map(_metadata, bufd, HUGE_LEN, variant->hint);
 	c1 = m + HPAGES * self->wpp;
 	WARM_UP();
+	h0 = mtmap_huge_fault_calls();
 	f1 = write_pass(m, 1, 0, 0x55);
+	/* The probe saw what this mapping sees. */
+	EXPECT_EQ(pmd, mtmap_huge_fault_calls() > h0);
 	EXPECT_EQ(pmd ? HPAGES : 1ULL, mtmap_populated(bufd));
 	f2 = write_pass(m, HPAGES, self->wpp, 0x66);
 	EXPECT_EQ(1, f1);
 	EXPECT_EQ(pmd ? 0L : (long)HPAGES - 1, f2)
-		TH_LOG("expected %s on %s, THP %s", pmd ? "a PMD" : "4 KiB pages",
-		       "this kernel", variant->thp);
+		TH_LOG("the kernel %s a PMD (THP %s), the mapping has %s", pmd ? "asked for" :
+		       "did not ask for", variant->thp, pmd ? "none" : "one");
 	EXPECT_EQ(HPAGES, mtmap_populated(bufd));
 
 	r = read_pass(c1, HPAGES, self->wpp, &sum);
@@ -1015,17 +1018,19 @@ TEST_F_TIMEOUT(huge, first_write, 60)
 
 TEST_F_TIMEOUT(huge, first_write_ptdump, 60)
 {
-	bool pmd = expect_pmd(variant->thp, variant->hint);
-	int lvl = pmd ? PT_PMD : PT_PTE, eff = mt_effective(variant->memtype);
+	int lvl, eff = mt_effective(variant->memtype);
 	struct ptdump d;
 	unsigned long a;
 	__u64 *m, sum;
+	bool pmd;
 	int bufd;
 
 	NEED_PTDUMP();
 	if (variant->hint != HINT_NONE)
 		NEED_MADVISE();
 	THP_MODE(variant->thp);
+	pmd = EXPECT_PMD(variant->thp, variant->hint);
+	lvl = pmd ? PT_PMD : PT_PTE;
 	bufd = CREATE(HUGE_LEN, variant->memtype, MTMAP_CREATE_HUGE, 0);
 	m = huge_map(_metadata, bufd, HUGE_LEN, variant->hint);
 	a = (unsigned long)m;
@@ -1066,7 +1071,7 @@ TEST_F_TIMEOUT(ft, huge_offset_congruent, 60)
 	int bufd;
 
 	THP_MODE("always");
-	pmd = expect_pmd("always", HINT_NONE);
+	pmd = EXPECT_PMD("always", HINT_NONE);
 	bufd = CREATE(3 * SZ_2M, MTMAP_MEMTYPE_WB, MTMAP_CREATE_HUGE, 0);
 	m = MAP(bufd, len, self->psz);
 	EXPECT_EQ(self->psz, (unsigned long)m % SZ_2M) TH_LOG("mmap at %p", m);
@@ -1122,7 +1127,7 @@ TEST_F_TIMEOUT(ft, huge_fallback_small, 60)
 	int bufd;
 
 	THP_MODE("always");
-	pmd = expect_pmd("always", HINT_NONE);
+	pmd = EXPECT_PMD("always", HINT_NONE);
 	bufd = CREATE(HUGE_LEN, MTMAP_MEMTYPE_WB, MTMAP_CREATE_HUGE, 0);
 	m = MAP(bufd, small * self->psz, 0);
 	WARM_UP();
@@ -1150,7 +1155,7 @@ TEST_F_TIMEOUT(ft, huge_fallback_populated, 60)
 	int bufd;
 
 	THP_MODE("always");
-	pmd = expect_pmd("always", HINT_NONE);
+	pmd = EXPECT_PMD("always", HINT_NONE);
 	bufd = CREATE(HUGE_LEN, MTMAP_MEMTYPE_WB, MTMAP_CREATE_HUGE, 0);
 	one = MAP(bufd, self->psz, 3 * self->psz);
 	one[0] = 0xabc;
@@ -1189,7 +1194,7 @@ TEST_F_TIMEOUT(ft, huge_fallback_alloc_fail, 60)
 	int bufd, i, err = 0;
 
 	THP_MODE("always");
-	pmd = expect_pmd("always", HINT_NONE);
+	pmd = EXPECT_PMD("always", HINT_NONE);
 	if (!pmd)
 		SKIP(return, "this kernel maps no PMD for buffers: nothing to fall back from");
 	if (access(FAIL_DIR "probability", W_OK))
@@ -1241,7 +1246,7 @@ TEST_F_TIMEOUT(ft, huge_dirty, 60)
 	size_t i;
 
 	THP_MODE("always");
-	pmd = expect_pmd("always", HINT_NONE);
+	pmd = EXPECT_PMD("always", HINT_NONE);
 	bufd = CREATE(HUGE_LEN, MTMAP_MEMTYPE_WB,
 		      MTMAP_CREATE_HUGE | MTMAP_CREATE_DIRTY_TRACK, 0);
 	m = MAP(bufd, HUGE_LEN, 0);
@@ -1290,7 +1295,7 @@ TEST_F_TIMEOUT(ft, huge_partial_munmap, 60)
 	int bufd;
 
 	THP_MODE("always");
-	pmd = expect_pmd("always", HINT_NONE);
+	pmd = EXPECT_PMD("always", HINT_NONE);
 	bufd = CREATE(HUGE_LEN, MTMAP_MEMTYPE_WB, MTMAP_CREATE_HUGE, 0);
 	m = MAP(bufd, HUGE_LEN, 0);
 	c = (char *)m;
@@ -1957,7 +1962,7 @@ TEST_F_TIMEOUT(ft, threads_huge, 120)
 	int bufd, round;
 
 	THP_MODE("always");
-	pmd = expect_pmd("always", HINT_NONE);
+	pmd = EXPECT_PMD("always", HINT_NONE);
 	for (round = 0; round < 4; round++) {
 		bufd = CREATE(HUGE_LEN, round == 3 ? MTMAP_MEMTYPE_UC_MINUS : MTMAP_MEMTYPE_WB,
 			      MTMAP_CREATE_HUGE | (round == 2 ? MTMAP_CREATE_DIRTY_TRACK : 0), 0);

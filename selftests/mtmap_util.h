@@ -15,7 +15,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <mtmap.h>
@@ -159,14 +158,75 @@ static inline long mtmap_first_nonzero(const void *p, size_t len)
 	return -1;
 }
 
-/* The running kernel's major and minor version (0.0 if unknown). */
-static inline void mtmap_kver(int *major, int *minor)
-{
-	struct utsname u;
+#define MTMAP_FAULTS_DEBUGFS	"/sys/kernel/debug/mtmap/faults"
 
-	*major = *minor = 0;
-	if (!uname(&u))
-		sscanf(u.release, "%d.%d", major, minor);
+/*
+ * How often the kernel has called mtmap's ->huge_fault for a PMD since the
+ * module was loaded (debugfs "faults"), or -1 if that cannot be read.
+ */
+static inline long mtmap_huge_fault_calls(void)
+{
+	long n = -1;
+	FILE *f = fopen(MTMAP_FAULTS_DEBUGFS, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "huge_fault_pmd %ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Does the running kernel ask for a PMD when a 2 MiB aligned chunk of a
+ * MTMAP_CREATE_HUGE buffer is first touched, under the current THP sysfs
+ * setting and with @advice (0, MADV_HUGEPAGE or MADV_NOHUGEPAGE) on the
+ * mapping? Which mappings get PMDs is the kernel's decision and has
+ * changed within stable series, so tests probe it on a scratch buffer
+ * instead of deriving it from a version: 1 yes, 0 no, -errno if the probe
+ * itself failed.
+ */
+static inline int mtmap_probe_pmd(int devfd, int advice)
+{
+	const size_t sz = 2UL << 20;
+	struct mtmap_create c;
+	long before, after;
+	char *m;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sz;
+	c.memtype = MTMAP_MEMTYPE_WB;
+	c.flags = MTMAP_CREATE_HUGE;
+	c.fd = -1;
+	ret = mtmap_ioctl(devfd, MTMAP_IOC_CREATE, &c);
+	if (ret)
+		return ret;
+	/* Twice the size, so that a 2 MiB aligned start can be chosen. */
+	m = mmap(NULL, 2 * sz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	munmap(m, 2 * sz);
+	m = (char *)(((uintptr_t)m + sz - 1) & ~(uintptr_t)(sz - 1));
+	m = mmap(m, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, (int)c.fd, 0);
+	if (m == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	if (advice && madvise(m, sz, advice))
+		ret = -errno;
+	before = mtmap_huge_fault_calls();
+	if (!ret)
+		*(volatile char *)m = 1;
+	after = mtmap_huge_fault_calls();
+	munmap(m, sz);
+	if (!ret)
+		ret = before < 0 || after < 0 ? -ENOENT : after > before;
+out:
+	close((int)c.fd);
+	return ret;
 }
 
 static inline long mtmap_minflt(void)

@@ -9,6 +9,9 @@
  *           out.
  * pools:    pool sizes and hit/miss counters.
  * drain_pools: write anything to give every pool page back to the system.
+ * faults:   "huge_fault_pmd N": how often the core called ->huge_fault for
+ *           a PMD. Tests read it to learn whether this kernel asks for
+ *           PMDs on a given mapping, instead of guessing from its version.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -32,6 +35,13 @@ static int mtmap_pools_dbg_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mtmap_pools_dbg);
+
+static int mtmap_faults_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "huge_fault_pmd %ld\n", mtmap_huge_fault_count());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mtmap_faults);
 
 static ssize_t mtmap_drain_write(struct file *file, const char __user *ubuf,
 				 size_t len, loff_t *ppos)
@@ -60,6 +70,8 @@ void mtmap_debugfs_init(void)
 			    &mtmap_pools_dbg_fops);
 	debugfs_create_file("drain_pools", 0200, mtmap_debugfs_dir, NULL,
 			    &mtmap_drain_fops);
+	debugfs_create_file("faults", 0400, mtmap_debugfs_dir, NULL,
+			    &mtmap_faults_fops);
 }
 
 /**

@@ -9,10 +9,11 @@
  * (VM_FAULT_FALLBACK) whenever a PMD cannot be used: the VMA does not
  * cover the aligned 2 MiB, the file offset is not congruent to the
  * address, part of the chunk was already populated with 4 KiB pages, or
- * the allocation fails. Whether the core calls ->huge_fault at all
- * depends on the kernel: 6.1 never does for such a VMA, 6.12 only with
- * THP "always" (or "madvise" and MADV_HUGEPAGE), 7.x always for
- * VM_PFNMAP.
+ * the allocation fails. Whether the core calls ->huge_fault at all is
+ * the kernel's decision and has changed within stable series (the THP
+ * sysfs setting, MADV_(NO)HUGEPAGE, a VM_PFNMAP bypass), so every call of
+ * PMD order is counted: debugfs ``faults`` shows the count, and the tests
+ * expect a PMD exactly where the kernel asked for one.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -20,6 +21,20 @@
 
 #include "compat.h"
 #include "mtmap.h"
+
+/* PMD-order ->huge_fault calls since load (debugfs "faults"). */
+static atomic_long_t mtmap_huge_fault_calls = ATOMIC_LONG_INIT(0);
+
+/**
+ * mtmap_huge_fault_count() - how often the core asked for a PMD
+ *
+ * Return: the number of PMD-order ->huge_fault calls since the module was
+ * loaded (0 on kernels where mtmap has no ->huge_fault).
+ */
+long mtmap_huge_fault_count(void)
+{
+	return atomic_long_read(&mtmap_huge_fault_calls);
+}
 
 /**
  * mtmap_huge_lookup() - the page at @idx if its chunk is a huge folio
@@ -137,7 +152,10 @@ vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	struct folio *folio;
 	vm_fault_t ret;
 
-	if (order != MTMAP_HUGE_ORDER || !(buf->flags & MTMAP_CREATE_HUGE))
+	if (order != MTMAP_HUGE_ORDER)
+		return VM_FAULT_FALLBACK;
+	atomic_long_inc(&mtmap_huge_fault_calls);
+	if (!(buf->flags & MTMAP_CREATE_HUGE))
 		return VM_FAULT_FALLBACK;
 	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end ||
 	    first & (MTMAP_HUGE_NR - 1) || first + MTMAP_HUGE_NR > buf->npages)

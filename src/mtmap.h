@@ -186,6 +186,7 @@ static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
 /* huge.c */
 struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx);
 void mtmap_huge_release(struct mtmap_buffer *buf, struct folio *folio);
+long mtmap_huge_fault_count(void);
 vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order);
 unsigned long mtmap_get_unmapped_area(struct file *file, unsigned long addr,
 				      unsigned long len, unsigned long pgoff,
