@@ -21,8 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
-#include "mtmap_util.h"
+#include "mtmap_harness.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE 14
@@ -116,10 +115,7 @@ FIXTURE_SETUP(excl)
 	self->buf = NULL;
 	self->psz = mtmap_page_size();
 	self->len = NPAGES * self->psz;
-	self->devfd = open(MTMAP_DEV, O_RDWR | O_CLOEXEC);
-	if (self->devfd < 0 && errno == ENOENT)
-		SKIP(return, MTMAP_DEV " missing: mtmap module not loaded");
-	ASSERT_LE(0, self->devfd) TH_LOG("open %s: %s", MTMAP_DEV, strerror(errno));
+	MTMAP_OPEN_OR_SKIP(self->devfd);
 
 	self->buf = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -432,7 +428,7 @@ TEST_F(excl, refuse_file_shared_and_buffer)
 	expect_refused(_metadata, self->devfd, p, 4 * self->psz, "shared anonymous");
 	munmap(p, 4 * self->psz);
 
-	bufd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WB);
+	bufd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WB, 0, 0);
 	ASSERT_LE(0, bufd);
 	p = mmap(NULL, 4 * self->psz, PROT_READ | PROT_WRITE, MAP_SHARED, bufd, 0);
 	ASSERT_NE(MAP_FAILED, p);
