@@ -39,7 +39,7 @@ enum hint { HINT_NONE, HINT_HUGE, HINT_NOHUGE };
 	static const char * const __names[] = {				\
 		"none", "MADV_HUGEPAGE", "MADV_NOHUGEPAGE"		\
 	};								\
-	enum hint __h = (_hint);						\
+	enum hint __h = (_hint);					\
 	int __p = mtmap_probe_pmd(self->devfd, __h == HINT_HUGE ? MADV_HUGEPAGE : \
 				  __h == HINT_NOHUGE ? MADV_NOHUGEPAGE : 0); \
 									\
@@ -104,7 +104,7 @@ enum hint { HINT_NONE, HINT_HUGE, HINT_NOHUGE };
 
 #define MAP(bufd, len, off) ({						\
 	void *__m = mtmap_map((bufd), (len), (off_t)(off));		\
-	ASSERT_NE(MAP_FAILED, __m) TH_LOG("mmap: %s", strerror(errno)); \
+	ASSERT_NE(MAP_FAILED, __m) TH_LOG("mmap: %s", strerror(errno));	\
 	__m;								\
 })
 
@@ -139,7 +139,7 @@ enum hint { HINT_NONE, HINT_HUGE, HINT_NOHUGE };
  */
 #define NEED_PTDUMP() do {						\
 	if (!have_ptdump())						\
-		SKIP(return, PTDUMP_PATH					\
+		SKIP(return, PTDUMP_PATH				\
 		     " missing (no CONFIG_PTDUMP_DEBUGFS): level not checked"); \
 } while (0)
 
