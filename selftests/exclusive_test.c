@@ -21,8 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
-#include "mtmap_util.h"
+#include "mtmap_harness.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE 14
@@ -116,10 +115,7 @@ FIXTURE_SETUP(excl)
 	self->buf = NULL;
 	self->psz = mtmap_page_size();
 	self->len = NPAGES * self->psz;
-	self->devfd = open(MTMAP_DEV, O_RDWR | O_CLOEXEC);
-	if (self->devfd < 0 && errno == ENOENT)
-		SKIP(return, MTMAP_DEV " missing: mtmap module not loaded");
-	ASSERT_LE(0, self->devfd) TH_LOG("open %s: %s", MTMAP_DEV, strerror(errno));
+	MTMAP_OPEN_OR_SKIP(self->devfd);
 
 	self->buf = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -432,7 +428,7 @@ TEST_F(excl, refuse_file_shared_and_buffer)
 	expect_refused(_metadata, self->devfd, p, 4 * self->psz, "shared anonymous");
 	munmap(p, 4 * self->psz);
 
-	bufd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WB);
+	bufd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WB, 0, 0);
 	ASSERT_LE(0, bufd);
 	p = mmap(NULL, 4 * self->psz, PROT_READ | PROT_WRITE, MAP_SHARED, bufd, 0);
 	ASSERT_NE(MAP_FAILED, p);
@@ -469,52 +465,28 @@ TEST_F(excl, refuse_hugetlb)
 	munmap(p, hsz);
 }
 
-#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
-
 /*
  * Ask for THPs in [p, p + len): MADV_HUGEPAGE, or where madvise() is not
  * built in, THP "always" (the previous setting saved in @saved).
  */
 static int want_thp(void *p, size_t len, char *saved, size_t n)
 {
-	char buf[128], *b, *e;
-	int fd;
-
 	saved[0] = 0;
 	if (!madvise(p, len, MADV_HUGEPAGE))
 		return 0;
-	fd = open(THP_ENABLED, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	memset(buf, 0, sizeof(buf));
-	if (read(fd, buf, sizeof(buf) - 1) > 0) {
-		b = strchr(buf, '[');
-		e = b ? strchr(b, ']') : NULL;
-		if (b && e && (size_t)(e - b) < n) {
-			memcpy(saved, b + 1, e - b - 1);
-			saved[e - b - 1] = 0;
-		}
-	}
-	if (write(fd, "always", 6) != 6) {
-		close(fd);
-		return -errno;
-	}
-	close(fd);
-	return 0;
+	thp_get(saved, n);
+	return thp_set("always");
 }
 
 static void restore_thp(const char *saved)
 {
-	int fd;
+	int ret;
 
 	if (!saved[0])
 		return;
-	fd = open(THP_ENABLED, O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, saved, strlen(saved)) < 0)
-			perror(THP_ENABLED);
-		close(fd);
-	}
+	ret = thp_set(saved);
+	if (ret)
+		fprintf(stderr, "%s: %s\n", THP_ENABLED, strerror(-ret));
 }
 
 /* AnonHugePages of this process, in kB, or -1. */

@@ -24,8 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
-#include "mtmap_util.h"
+#include "mtmap_harness.h"
 #include "ptdump.h"
 
 #define NPAGES		16
@@ -37,12 +36,7 @@
 
 #define OPEN_DEV_OR_SKIP() do {						\
 	self->psz = mtmap_page_size();					\
-	self->devfd = open(MTMAP_DEV, O_RDWR | O_CLOEXEC);		\
-	if (self->devfd < 0 && errno == ENOENT)				\
-		SKIP(return, MTMAP_DEV " missing: mtmap module not loaded"); \
-	if (self->devfd < 0 && (errno == EACCES || errno == EPERM))	\
-		SKIP(return, "no permission to open " MTMAP_DEV);	\
-	ASSERT_LE(0, self->devfd) TH_LOG("open %s: %s", MTMAP_DEV, strerror(errno)); \
+	MTMAP_OPEN_OR_SKIP(self->devfd);				\
 } while (0)
 
 #define NEED_DEBUGFS() do {						\
@@ -100,7 +94,7 @@ static void tbuf_create(struct __test_metadata *_metadata, int devfd,
 	b->psz = mtmap_page_size();
 	b->npages = npages;
 	ASSERT_EQ(0, mt_tracks_load(&b->before));
-	b->fd = mtmap_create(devfd, npages * b->psz, type);
+	b->fd = mtmap_create(devfd, npages * b->psz, type, 0, 0);
 	ASSERT_LE(0, b->fd) TH_LOG("create %s: %s", pt_cache_name(type), strerror(-b->fd));
 	b->map = mtmap_map(b->fd, npages * b->psz, 0);
 	ASSERT_NE(MAP_FAILED, b->map) TH_LOG("mmap: %s", strerror(errno));
@@ -473,12 +467,12 @@ FIXTURE_TEARDOWN(mt)
 
 TEST_F_TIMEOUT(mt, wt_create_refused, MT_TIMEOUT)
 {
-	int fd = mtmap_create(self->devfd, self->psz, MTMAP_MEMTYPE_WT);
+	int fd = mtmap_create(self->devfd, self->psz, MTMAP_MEMTYPE_WT, 0, 0);
 
 	EXPECT_EQ(-EINVAL, fd);
 	if (fd >= 0)
 		close(fd);
-	fd = mtmap_create(self->devfd, self->psz, 4);
+	fd = mtmap_create(self->devfd, self->psz, 4, 0, 0);
 	EXPECT_EQ(-EINVAL, fd);
 	if (fd >= 0)
 		close(fd);
@@ -490,7 +484,7 @@ TEST_F_TIMEOUT(mt, set_memtype_refused, MT_TIMEOUT)
 	struct mtmap_info info;
 	int fd;
 
-	fd = mtmap_create(self->devfd, 2 * self->psz, MTMAP_MEMTYPE_WC);
+	fd = mtmap_create(self->devfd, 2 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, mtmap_set_memtype(fd, MTMAP_MEMTYPE_WT));
 	EXPECT_EQ(-EINVAL, mtmap_set_memtype(fd, 4));
@@ -520,7 +514,7 @@ TEST_F_TIMEOUT(mt, explicit_mmap_conflict, MT_TIMEOUT)
 	void *m;
 	int fd;
 
-	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WC);
+	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
 	ASSERT_LE(0, fd);
 	/* The seed case: WC direct map, WT user PTE. */
 	m = mtmap_map(fd, len, TYPED_OFF(MTMAP_MEMTYPE_WT, 0));
@@ -540,7 +534,7 @@ TEST_F_TIMEOUT(mt, explicit_mmap_conflict, MT_TIMEOUT)
 	EXPECT_EQ(EINVAL, errno);
 	close(fd);
 
-	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WB);
+	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WB, 0, 0);
 	ASSERT_LE(0, fd);
 	m = mtmap_map(fd, len, TYPED_OFF(MTMAP_MEMTYPE_WC, 0));
 	EXPECT_EQ(MAP_FAILED, m);
@@ -564,7 +558,7 @@ TEST_F_TIMEOUT(mt, explicit_mmap_right_type, MT_TIMEOUT)
 	size_t i;
 	int fd;
 
-	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WC);
+	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
 	ASSERT_LE(0, fd);
 	typed = mtmap_map(fd, 2 * self->psz, TYPED_OFF(MTMAP_MEMTYPE_WC, 2));
 	ASSERT_NE(MAP_FAILED, typed) TH_LOG("typed mmap: %s", strerror(errno));
@@ -594,7 +588,7 @@ TEST_F_TIMEOUT(mt, set_memtype_pinned_busy, MT_TIMEOUT)
 	char *typed, *plain;
 	int fd;
 
-	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WC);
+	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
 	ASSERT_LE(0, fd);
 	plain = mtmap_map(fd, 4 * self->psz, 0);
 	ASSERT_NE(MAP_FAILED, plain);
@@ -640,7 +634,7 @@ TEST_F_TIMEOUT(mt, pinned_split_unmap, MT_TIMEOUT)
 	char *typed;
 	int fd;
 
-	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_UC_MINUS);
+	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_UC_MINUS, 0, 0);
 	ASSERT_LE(0, fd);
 	typed = mtmap_map(fd, 4 * self->psz, TYPED_OFF(MTMAP_MEMTYPE_UC_MINUS, 0));
 	ASSERT_NE(MAP_FAILED, typed);
@@ -816,7 +810,7 @@ TEST_F_TIMEOUT(mt, live_change_races_faults, MT_TIMEOUT)
 	char *map;
 	int fd, i;
 
-	fd = mtmap_create(self->devfd, NPAGES * self->psz, MTMAP_MEMTYPE_WB);
+	fd = mtmap_create(self->devfd, NPAGES * self->psz, MTMAP_MEMTYPE_WB, 0, 0);
 	ASSERT_LE(0, fd);
 	map = mtmap_map(fd, NPAGES * self->psz, 0);
 	ASSERT_NE(MAP_FAILED, map);
@@ -910,7 +904,7 @@ TEST_F_TIMEOUT(mt, nopat_pinned_wc_blocks_wb, MT_TIMEOUT)
 
 	if (!mt_cmdline_has("nopat"))
 		SKIP(return, "kernel not booted with nopat");
-	fd = mtmap_create(self->devfd, 2 * self->psz, MTMAP_MEMTYPE_WC);
+	fd = mtmap_create(self->devfd, 2 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
 	ASSERT_LE(0, fd);
 	typed = mtmap_map(fd, 2 * self->psz, TYPED_OFF(MTMAP_MEMTYPE_WC, 0));
 	ASSERT_NE(MAP_FAILED, typed) TH_LOG("WC-typed mmap of a WC buffer: %s", strerror(errno));

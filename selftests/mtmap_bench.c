@@ -57,11 +57,9 @@
 
 #include "mtmap_util.h"
 
-#define SZ_2M		(2UL << 20)
 #define MAX_RUNS	51
 #define MAX_SAMPLES	512	/* runs of a case, or pairs (-p) */
 #define SETTLE_MS	30
-#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
 
 enum kind { K_ANON, K_THP, K_MEMFD, K_MTMAP };
 
@@ -107,49 +105,17 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void thp_set(const char *mode)
-{
-	FILE *f = fopen(THP_ENABLED, "w");
-
-	if (f) {
-		fputs(mode, f);
-		fclose(f);
-	}
-}
-
+/* Save the THP mode (for thp_restore()) and switch to @mode. */
 static void thp_save_set(const char *mode)
 {
-	char buf[128] = "", *l, *r;
-	FILE *f = fopen(THP_ENABLED, "r");
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f)) {
-			l = strchr(buf, '[');
-			r = l ? strchr(l, ']') : NULL;
-			if (l && r)
-				snprintf(thp_saved, sizeof(thp_saved), "%.*s",
-					 (int)(r - l - 1), l + 1);
-		}
-		fclose(f);
-	}
-	f = fopen(THP_ENABLED, "w");
-	if (f) {
-		fputs(mode, f);
-		fclose(f);
-	}
+	thp_get(thp_saved, sizeof(thp_saved));
+	thp_set(mode);
 }
 
 static void thp_restore(void)
 {
-	FILE *f;
-
-	if (!thp_saved[0])
-		return;
-	f = fopen(THP_ENABLED, "w");
-	if (f) {
-		fputs(thp_saved, f);
-		fclose(f);
-	}
+	if (thp_saved[0])
+		thp_set(thp_saved);
 }
 
 /* The timed part: write every byte once, page by page. */
@@ -202,16 +168,11 @@ static char *region_get(const struct bcase *c, int devfd, size_t len, int *fd,
 		*rawlen = len;
 		return p;
 	case K_MTMAP: {
-		struct mtmap_create cr;
+		int bufd = mtmap_create(devfd, len, c->memtype, c->flags, c->prefault);
 
-		memset(&cr, 0, sizeof(cr));
-		cr.size = len;
-		cr.memtype = c->memtype;
-		cr.flags = c->flags;
-		cr.prefault = c->prefault;
-		if (mtmap_ioctl(devfd, MTMAP_IOC_CREATE, &cr))
+		if (bufd < 0)
 			return NULL;
-		*fd = cr.fd;
+		*fd = bufd;
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
 		if (p == MAP_FAILED)
 			return NULL;

@@ -112,7 +112,7 @@ static double one_run(enum bcase c, size_t npages)
 		munmap(p, len);
 		return t;
 	}
-	fd = mtmap_create(devfd, len, c == C_WB ? MTMAP_MEMTYPE_WB : MTMAP_MEMTYPE_WC);
+	fd = mtmap_create(devfd, len, c == C_WB ? MTMAP_MEMTYPE_WB : MTMAP_MEMTYPE_WC, 0, 0);
 	if (fd < 0)
 		return fd;
 	p = mtmap_map(fd, len, 0);

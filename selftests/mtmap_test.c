@@ -2,7 +2,8 @@
 /*
  * Selftests for the mtmap module: the /dev/mtmap uAPI (include/uapi/mtmap.h),
  * mmap of buffer fds, zero-on-first-touch, populated accounting, sharing
- * across mappings, processes and threads, and exact page-fault counts.
+ * across mappings, processes and threads. Exact page-fault counts are
+ * fault_test's (every memory type, not only WB).
  *
  * Every test SKIPs when the module is not loaded (/dev/mtmap missing).
  */
@@ -17,8 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
-#include "mtmap_util.h"
+#include "mtmap_harness.h"
 
 /* The same ioctls with an explicit struct size, for the size rules. */
 #define MTMAP_IOC_CREATE_SZ(sz)	_IOC(_IOC_READ | _IOC_WRITE, MTMAP_IOC_MAGIC, 0x00, (sz))
@@ -34,18 +34,9 @@ _Static_assert(sizeof(struct mtmap_info) >= MTMAP_INFO_SIZE_VER0, "info VER0");
 #define DEFAULT_MAX_BUFFER_MB	1024UL
 #define DEFAULT_DEV_MODE	0600UL
 
-/*
- * Open /dev/mtmap or SKIP: an absent module is not a failure, and neither
- * is an unprivileged run against the default 0600 node.
- */
 #define MTMAP_SETUP() do {						\
 	self->psz = mtmap_page_size();					\
-	self->devfd = open(MTMAP_DEV, O_RDWR | O_CLOEXEC);		\
-	if (self->devfd < 0 && errno == ENOENT)				\
-		SKIP(return, MTMAP_DEV " missing: mtmap module not loaded"); \
-	if (self->devfd < 0 && (errno == EACCES || errno == EPERM))	\
-		SKIP(return, "no permission to open " MTMAP_DEV);	\
-	ASSERT_LE(0, self->devfd) TH_LOG("open %s: %s", MTMAP_DEV, strerror(errno)); \
+	MTMAP_OPEN_OR_SKIP(self->devfd);				\
 } while (0)
 
 FIXTURE(mtmap) {
@@ -67,7 +58,7 @@ FIXTURE_TEARDOWN(mtmap)
 /* Create an npages buffer and return its fd, failing the test otherwise. */
 #define CREATE_PAGES(npages) ({						\
 	int __fd = mtmap_create(self->devfd, (__u64)(npages) * self->psz, \
-				MTMAP_MEMTYPE_WB);			\
+				MTMAP_MEMTYPE_WB, 0, 0);		\
 	ASSERT_LE(0, __fd) TH_LOG("create: %s", strerror(-__fd));	\
 	__fd;								\
 })
@@ -162,17 +153,17 @@ TEST_F(mtmap, create_bad_size)
 	ASSERT_EQ(0, mtmap_read_param("max_buffer_mb", &max_mb));
 	max = (__u64)max_mb << 20;
 
-	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 0, MTMAP_MEMTYPE_WB));
-	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 1, MTMAP_MEMTYPE_WB));
-	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, self->psz / 2, MTMAP_MEMTYPE_WB));
-	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, self->psz + 1, MTMAP_MEMTYPE_WB));
-	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 2 * self->psz - 8, MTMAP_MEMTYPE_WB));
-	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, max + self->psz, MTMAP_MEMTYPE_WB));
-	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 2 * max, MTMAP_MEMTYPE_WB));
-	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 1ULL << 62, MTMAP_MEMTYPE_WB));
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 0, MTMAP_MEMTYPE_WB, 0, 0));
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 1, MTMAP_MEMTYPE_WB, 0, 0));
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, self->psz / 2, MTMAP_MEMTYPE_WB, 0, 0));
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, self->psz + 1, MTMAP_MEMTYPE_WB, 0, 0));
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 2 * self->psz - 8, MTMAP_MEMTYPE_WB, 0, 0));
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, max + self->psz, MTMAP_MEMTYPE_WB, 0, 0));
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 2 * max, MTMAP_MEMTYPE_WB, 0, 0));
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 1ULL << 62, MTMAP_MEMTYPE_WB, 0, 0));
 	/* Page aligned but would overflow any size arithmetic. */
 	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, ~(__u64)(self->psz - 1),
-					MTMAP_MEMTYPE_WB));
+					MTMAP_MEMTYPE_WB, 0, 0));
 }
 
 TEST_F(mtmap, create_max_size)
@@ -182,7 +173,7 @@ TEST_F(mtmap, create_max_size)
 
 	ASSERT_EQ(0, mtmap_read_param("max_buffer_mb", &max_mb));
 	/* "at most max_buffer_mb MiB": the limit itself is allowed, and lazy. */
-	bufd = mtmap_create(self->devfd, (__u64)max_mb << 20, MTMAP_MEMTYPE_WB);
+	bufd = mtmap_create(self->devfd, (__u64)max_mb << 20, MTMAP_MEMTYPE_WB, 0, 0);
 	ASSERT_LE(0, bufd) TH_LOG("create max: %s", strerror(-bufd));
 	EXPECT_EQ(0ULL, mtmap_populated(bufd));
 	close(bufd);
@@ -400,7 +391,7 @@ TEST_F(memtype, create)
 	void *map;
 	int bufd;
 
-	bufd = mtmap_create(self->devfd, 2 * self->psz, variant->memtype);
+	bufd = mtmap_create(self->devfd, 2 * self->psz, variant->memtype, 0, 0);
 	if (variant->err) {
 		EXPECT_EQ(-variant->err, bufd);
 		if (bufd >= 0)
@@ -807,72 +798,6 @@ TEST_F(mtmap, threads_concurrent_touch)
 	}
 out:
 	munmap(m, TOUCH_PAGES * self->psz);
-	close(bufd);
-}
-
-/* ------------------------------------------------------------------ */
-/* Fault counts                                                       */
-/* ------------------------------------------------------------------ */
-
-#define FAULT_PAGES	64
-
-/*
- * Fault in everything the passes touch besides the buffer: their text,
- * getrusage() and the stack frame (written, as the test runs in a forked
- * child where the stack is copy-on-write). Called from the test body
- * itself so the warm-up frames sit exactly where the measured ones will.
- */
-#define WARM_UP() do {							\
-	volatile __u64 __scratch[4] = { 0 };				\
-	__u64 __sum;							\
-	int __i;							\
-									\
-	for (__i = 0; __i < 2; __i++) {					\
-		write_pass(__scratch, 1, 1, 0);				\
-		read_pass(__scratch, 1, 1, &__sum);			\
-	}								\
-} while (0)
-
-TEST_F(mtmap, fault_count_write)
-{
-	size_t wpp = WORDS_PER_PAGE(self->psz);
-	long first, second;
-	__u64 *m;
-	int bufd;
-
-	bufd = CREATE_PAGES(FAULT_PAGES);
-	m = MAP_PAGES(bufd, FAULT_PAGES, 0);
-	WARM_UP();
-	first = write_pass(m, FAULT_PAGES, wpp, 0x100);
-	second = write_pass(m, FAULT_PAGES, wpp, 0x200);
-	/* One fault per page leaves the PTE writable: no second fault. */
-	EXPECT_EQ(FAULT_PAGES, first);
-	EXPECT_EQ(0, second);
-	EXPECT_EQ((__u64)FAULT_PAGES, mtmap_populated(bufd));
-	EXPECT_EQ(0x200ULL + 7, m[7 * wpp]);
-	munmap(m, FAULT_PAGES * self->psz);
-	close(bufd);
-}
-
-TEST_F(mtmap, fault_count_read_then_write)
-{
-	size_t wpp = WORDS_PER_PAGE(self->psz);
-	long reads, writes;
-	__u64 *m, sum = ~0ULL;
-	int bufd;
-
-	bufd = CREATE_PAGES(FAULT_PAGES);
-	m = MAP_PAGES(bufd, FAULT_PAGES, 0);
-	WARM_UP();
-	reads = read_pass(m, FAULT_PAGES, wpp, &sum);
-	writes = write_pass(m, FAULT_PAGES, wpp, 0x300);
-	/* A read fault on a shared writable mapping already maps it writable. */
-	EXPECT_EQ(FAULT_PAGES, reads);
-	EXPECT_EQ(0, writes);
-	EXPECT_EQ(0ULL, sum);
-	EXPECT_EQ((__u64)FAULT_PAGES, mtmap_populated(bufd));
-	EXPECT_EQ(0x300ULL + 9, m[9 * wpp]);
-	munmap(m, FAULT_PAGES * self->psz);
 	close(bufd);
 }
 
