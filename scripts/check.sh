@@ -72,7 +72,7 @@ if [ -z "${MTMAP_NO_EXTRA:-}" ] && [[ " $lanes " == *" debug-6.12 "* ]]; then
 	st=${MTMAP_SELFTESTS_OUT:-$MTMAP_OUT/selftests}
 	mkdir -p "$xo"
 	MTMAP_CMDLINE="${MTMAP_CMDLINE:-} nopat" MTMAP_OUT=$xo \
-		MTMAP_CHECK_PROGS="memtype_test mtmap_test" MTMAP_SELFTESTS_OUT=$st \
+		MTMAP_CHECK_PROGS="memtype_test mtmap_test fault_test" MTMAP_SELFTESTS_OUT=$st \
 		"$MTMAP_ROOT/scripts/lane-run.sh" check debug-6.12 2>&1 | tee "$xo/report"
 	if read -r p f s <"$xo/debug-6.12/counts" 2>/dev/null; then
 		add "$p" "$f" "$s"
