@@ -118,7 +118,7 @@ static struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx)
 }
 
 /**
- * mtmap_buffer_get_page() - find or allocate the page at @idx
+ * mtmap_buffer_get_or_alloc_page() - find or allocate the page at @idx
  * @buf: the buffer
  * @idx: page index, below @buf->npages
  *
@@ -128,7 +128,7 @@ static struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx)
  *
  * Return: the page (the buffer keeps its reference) or an ERR_PTR().
  */
-struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx)
+struct page *mtmap_buffer_get_or_alloc_page(struct mtmap_buffer *buf, pgoff_t idx)
 {
 	struct page *page;
 

@@ -31,7 +31,7 @@ DEFINE_SHOW_ATTRIBUTE(mtmap_memtypes);
 
 static int mtmap_pools_dbg_show(struct seq_file *m, void *unused)
 {
-	mtmap_pools_show(m);
+	mtmap_pool_show(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mtmap_pools_dbg);
@@ -46,7 +46,7 @@ DEFINE_SHOW_ATTRIBUTE(mtmap_faults);
 static ssize_t mtmap_drain_write(struct file *file, const char __user *ubuf,
 				 size_t len, loff_t *ppos)
 {
-	mtmap_pools_drain();
+	mtmap_pool_drain_all();
 	return len;
 }
 

@@ -71,7 +71,7 @@ static long mtmap_dev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
-	struct mtmap_file *mf = file->private_data;
+	struct mtmap_dev_file *df = file->private_data;
 
 	if (_IOC_TYPE(cmd) != MTMAP_IOC_MAGIC)
 		return -ENOTTY;
@@ -84,15 +84,15 @@ static long mtmap_dev_ioctl(struct file *file, unsigned int cmd,
 	case _IOC_NR(MTMAP_IOC_EXCLUSIVE):
 		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
 			return -ENOTTY;
-		return mtmap_ioctl_exclusive(mf, uarg, _IOC_SIZE(cmd));
+		return mtmap_ioctl_exclusive(df, uarg, _IOC_SIZE(cmd));
 	case _IOC_NR(MTMAP_IOC_CHECK_EXCLUSIVE):
 		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
 			return -ENOTTY;
-		return mtmap_ioctl_check_exclusive(mf, uarg, _IOC_SIZE(cmd));
+		return mtmap_ioctl_check_exclusive(df, uarg, _IOC_SIZE(cmd));
 	case _IOC_NR(MTMAP_IOC_ATOMIC):
 		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
 			return -ENOTTY;
-		return mtmap_ioctl_atomic(mf, uarg, _IOC_SIZE(cmd));
+		return mtmap_ioctl_atomic(df, uarg, _IOC_SIZE(cmd));
 	default:
 		return -ENOTTY;
 	}
@@ -101,17 +101,17 @@ static long mtmap_dev_ioctl(struct file *file, unsigned int cmd,
 /* Per-open state: the device-exclusive ranges of this file. */
 static int mtmap_dev_open(struct inode *inode, struct file *file)
 {
-	struct mtmap_file *mf = mtmap_file_alloc();
+	struct mtmap_dev_file *df = mtmap_dev_file_alloc();
 
-	if (!mf)
+	if (!df)
 		return -ENOMEM;
-	file->private_data = mf;
+	file->private_data = df;
 	return 0;
 }
 
 static int mtmap_dev_release(struct inode *inode, struct file *file)
 {
-	mtmap_file_free(file->private_data);
+	mtmap_dev_file_free(file->private_data);
 	return 0;
 }
 
@@ -146,7 +146,7 @@ static int __init mtmap_init(void)
 		return -EINVAL;
 	}
 
-	err = mtmap_pools_init();
+	err = mtmap_pool_init();
 	if (err)
 		return err;
 	err = mtmap_fs_init();
@@ -162,7 +162,7 @@ err_fs:
 	mtmap_debugfs_exit();
 	mtmap_fs_exit();
 err_pools:
-	mtmap_pools_exit();
+	mtmap_pool_exit();
 	return err;
 }
 
@@ -171,7 +171,7 @@ static void __exit mtmap_exit(void)
 	misc_deregister(&mtmap_misc);
 	mtmap_debugfs_exit();
 	mtmap_fs_exit();
-	mtmap_pools_exit();
+	mtmap_pool_exit();
 }
 
 module_init(mtmap_init);

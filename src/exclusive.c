@@ -13,7 +13,7 @@
  * device's page table (the held bitmap) and counts the loss; a device
  * atomic on a page that was lost takes it again first.
  *
- * Locking, outermost first: mtmap_file.lock (range list, one EXCLUSIVE at
+ * Locking, outermost first: mtmap_dev_file.lock (range list, one EXCLUSIVE at
  * a time), mmap_lock, range->acquire_lock, folio lock, range->lock. The
  * notifier takes only range->lock, under whatever the invalidating path
  * holds (folio lock on a CPU fault, mmap_lock for munmap), which is why
@@ -45,25 +45,25 @@
 #define MTMAP_EXCL_TRIES 16
 
 /**
- * mtmap_file_alloc() - per-open state of /dev/mtmap
+ * mtmap_dev_file_alloc() - per-open state of /dev/mtmap
  *
  * Return: the new state, or NULL without memory.
  */
-struct mtmap_file *mtmap_file_alloc(void)
+struct mtmap_dev_file *mtmap_dev_file_alloc(void)
 {
-	struct mtmap_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
+	struct mtmap_dev_file *df = kzalloc(sizeof(*df), GFP_KERNEL_ACCOUNT);
 
-	if (!mf)
+	if (!df)
 		return NULL;
-	mutex_init(&mf->lock);
-	INIT_LIST_HEAD(&mf->ranges);
-	return mf;
+	mutex_init(&df->lock);
+	INIT_LIST_HEAD(&df->ranges);
+	return df;
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_file_alloc);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_dev_file_alloc);
 
 /**
  * mtmap_excl_range_alloc() - bookkeeping for a new exclusive range
- * @mf: the file the range will belong to.
+ * @df: the file the range will belong to.
  * @start: page-aligned first address.
  * @npages: number of pages, not zero.
  *
@@ -71,7 +71,7 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_file_alloc);
  *
  * Return: the range, or NULL without memory.
  */
-struct mtmap_excl_range *mtmap_excl_range_alloc(struct mtmap_file *mf,
+struct mtmap_excl_range *mtmap_excl_range_alloc(struct mtmap_dev_file *df,
 						unsigned long start,
 						unsigned long npages)
 {
@@ -82,7 +82,7 @@ struct mtmap_excl_range *mtmap_excl_range_alloc(struct mtmap_file *mf,
 	INIT_LIST_HEAD(&r->node);
 	mutex_init(&r->lock);
 	mutex_init(&r->acquire_lock);
-	r->mf = mf;
+	r->df = df;
 	r->start = start;
 	r->npages = npages;
 	r->end = start + (npages << PAGE_SHIFT);
@@ -103,7 +103,7 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_excl_range_alloc);
  *
  * Removes the notifier, which waits for a running invalidation to finish.
  * Pages still held stay device-exclusive in the page table until the CPU
- * next touches them; mtmap_file_free() restores them first.
+ * next touches them; mtmap_dev_file_free() restores them first.
  */
 void mtmap_excl_range_free(struct mtmap_excl_range *r)
 {
@@ -122,7 +122,7 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_excl_range_free);
 
 /**
  * mtmap_excl_range_find() - the range that contains [@start, @end)
- * @mf: the file, its lock held.
+ * @df: the file, its lock held.
  * @start: first address.
  * @end: address after the last byte, above @start.
  * @err: set to -EEXIST when a range overlaps without containing the
@@ -130,13 +130,13 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_excl_range_free);
  *
  * Return: the containing range or NULL.
  */
-struct mtmap_excl_range *mtmap_excl_range_find(struct mtmap_file *mf,
+struct mtmap_excl_range *mtmap_excl_range_find(struct mtmap_dev_file *df,
 					       unsigned long start,
 					       unsigned long end, int *err)
 {
 	struct mtmap_excl_range *r;
 
-	list_for_each_entry(r, &mf->ranges, node) {
+	list_for_each_entry(r, &df->ranges, node) {
 		if (r->end <= start || r->start >= end)
 			continue;
 		if (r->start <= start && end <= r->end)
@@ -151,16 +151,16 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_excl_range_find);
 
 /**
  * mtmap_excl_range_insert() - add a range to its file, kept sorted
- * @mf: the file, its lock held.
+ * @df: the file, its lock held.
  * @r: the range.
  *
- * Return: 0, or -EEXIST if @r overlaps a range of @mf.
+ * Return: 0, or -EEXIST if @r overlaps a range of @df.
  */
-int mtmap_excl_range_insert(struct mtmap_file *mf, struct mtmap_excl_range *r)
+int mtmap_excl_range_insert(struct mtmap_dev_file *df, struct mtmap_excl_range *r)
 {
 	struct mtmap_excl_range *pos;
 
-	list_for_each_entry(pos, &mf->ranges, node) {
+	list_for_each_entry(pos, &df->ranges, node) {
 		if (pos->end <= r->start)
 			continue;
 		if (pos->start < r->end)
@@ -168,7 +168,7 @@ int mtmap_excl_range_insert(struct mtmap_file *mf, struct mtmap_excl_range *r)
 		list_add_tail(&r->node, &pos->node);
 		return 0;
 	}
-	list_add_tail(&r->node, &mf->ranges);
+	list_add_tail(&r->node, &df->ranges);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_excl_range_insert);
@@ -283,9 +283,9 @@ static int mtmap_excl_check_span(u64 addr, u64 len, u64 max_pages)
 /**
  * mtmap_excl_event_is_ours() - is this invalidation mtmap's own grant?
  * @range: the invalidation.
- * @mf: the file whose ranges see it.
+ * @df: the file whose ranges see it.
  *
- * Taking a page invalidates it too, with @mf as owner; treating that as a
+ * Taking a page invalidates it too, with @df as owner; treating that as a
  * revocation would drop every page as it is taken. Only the owner is
  * compared, not the event: a CPU access that takes a page back is
  * MMU_NOTIFY_EXCLUSIVE up to 6.x and MMU_NOTIFY_CLEAR in 7.x, both with no
@@ -294,9 +294,9 @@ static int mtmap_excl_check_span(u64 addr, u64 len, u64 max_pages)
  * Return: true when the invalidation must be ignored.
  */
 bool mtmap_excl_event_is_ours(const struct mmu_notifier_range *range,
-			      const struct mtmap_file *mf)
+			      const struct mtmap_dev_file *df)
 {
-	return range->owner == mf;
+	return range->owner == df;
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_excl_event_is_ours);
 
@@ -307,7 +307,7 @@ static bool mtmap_excl_invalidate(struct mmu_interval_notifier *mni,
 	struct mtmap_excl_range *r =
 		container_of(mni, struct mtmap_excl_range, notifier);
 
-	if (mtmap_excl_event_is_ours(range, r->mf))
+	if (mtmap_excl_event_is_ours(range, r->df))
 		return true;
 	if (mmu_notifier_range_blockable(range))
 		mutex_lock(&r->lock);
@@ -486,7 +486,7 @@ static int mtmap_excl_acquire(struct mtmap_excl_range *r,
 		/* Waits out an invalidation of the range already running. */
 		mmu_interval_read_begin(&r->notifier);
 
-		page = mtmap_make_exclusive(mm, addr, r->mf);
+		page = mtmap_make_exclusive(mm, addr, r->df);
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);
 			if (err == -EBUSY || err == -EAGAIN) {
@@ -528,16 +528,16 @@ static int mtmap_excl_acquire(struct mtmap_excl_range *r,
 	return err;
 }
 
-/* Bind @mf to the caller's mm on first use; refuse any other mm. */
-static int mtmap_excl_bind(struct mtmap_file *mf, bool bind)
+/* Bind @df to the caller's mm on first use; refuse any other mm. */
+static int mtmap_excl_bind(struct mtmap_dev_file *df, bool bind)
 {
-	if (!mf->mm) {
+	if (!df->mm) {
 		if (!bind)
 			return -ENOENT;
 		mmgrab(current->mm);
-		mf->mm = current->mm;
+		df->mm = current->mm;
 	}
-	return mf->mm == current->mm ? 0 : -EPERM;
+	return df->mm == current->mm ? 0 : -EPERM;
 }
 
 static unsigned long mtmap_excl_count_held(struct mtmap_excl_range *r,
@@ -559,13 +559,13 @@ static unsigned long mtmap_excl_count_held(struct mtmap_excl_range *r,
 
 /**
  * mtmap_ioctl_exclusive() - MTMAP_IOC_EXCLUSIVE
- * @mf: the file.
+ * @df: the file.
  * @uarg: user pointer to struct mtmap_exclusive.
  * @usize: its size, from the ioctl number.
  *
  * Return: 0 or a negative errno, as the uapi header documents.
  */
-long mtmap_ioctl_exclusive(struct mtmap_file *mf, void __user *uarg,
+long mtmap_ioctl_exclusive(struct mtmap_dev_file *df, void __user *uarg,
 			   size_t usize)
 {
 	struct mtmap_excl_range *r = NULL;
@@ -587,17 +587,17 @@ long mtmap_ioctl_exclusive(struct mtmap_file *mf, void __user *uarg,
 	start = x.addr;
 	end = x.addr + x.len;
 
-	mutex_lock(&mf->lock);
-	err = mtmap_excl_bind(mf, true);
+	mutex_lock(&df->lock);
+	err = mtmap_excl_bind(df, true);
 	if (err)
 		goto out_unlock;
-	mm = mf->mm;
-	r = mtmap_excl_range_find(mf, start, end, &err);
+	mm = df->mm;
+	r = mtmap_excl_range_find(df, start, end, &err);
 	if (!r) {
 		if (err != -ENOENT)
 			goto out_unlock;
 		err = -ENOMEM;
-		r = mtmap_excl_range_alloc(mf, start, x.len >> PAGE_SHIFT);
+		r = mtmap_excl_range_alloc(df, start, x.len >> PAGE_SHIFT);
 		if (!r)
 			goto out_unlock;
 		created = true;
@@ -621,11 +621,11 @@ long mtmap_ioctl_exclusive(struct mtmap_file *mf, void __user *uarg,
 		goto out_free;
 	}
 	if (created)
-		WARN_ON(mtmap_excl_range_insert(mf, r));
+		WARN_ON(mtmap_excl_range_insert(df, r));
 	mutex_lock(&r->lock);
 	x.held = mtmap_excl_count_held(r, start, end, NULL);
 	mutex_unlock(&r->lock);
-	mutex_unlock(&mf->lock);
+	mutex_unlock(&df->lock);
 
 	if (copy_to_user(uarg, &x, min(usize, sizeof(x))))
 		return -EFAULT;
@@ -635,39 +635,39 @@ out_free:
 	if (created)
 		mtmap_excl_range_free(r);
 out_unlock:
-	mutex_unlock(&mf->lock);
+	mutex_unlock(&df->lock);
 	return err;
 }
 
-/* The range of @mf containing [start, end), for a read-side ioctl. */
-static struct mtmap_excl_range *mtmap_excl_lookup(struct mtmap_file *mf,
+/* The range of @df containing [start, end), for a read-side ioctl. */
+static struct mtmap_excl_range *mtmap_excl_lookup(struct mtmap_dev_file *df,
 						  unsigned long start,
 						  unsigned long end, int *err)
 {
 	struct mtmap_excl_range *r = NULL;
 
-	mutex_lock(&mf->lock);
-	*err = mtmap_excl_bind(mf, false);
+	mutex_lock(&df->lock);
+	*err = mtmap_excl_bind(df, false);
 	if (!*err) {
-		r = mtmap_excl_range_find(mf, start, end, err);
+		r = mtmap_excl_range_find(df, start, end, err);
 		/* A partial overlap is "not in one range" here. */
 		if (!r)
 			*err = -ENOENT;
 	}
-	mutex_unlock(&mf->lock);
+	mutex_unlock(&df->lock);
 	/* Ranges are freed only with the file: @r stays valid. */
 	return r;
 }
 
 /**
  * mtmap_ioctl_check_exclusive() - MTMAP_IOC_CHECK_EXCLUSIVE
- * @mf: the file.
+ * @df: the file.
  * @uarg: user pointer to struct mtmap_check_exclusive.
  * @usize: its size, from the ioctl number.
  *
  * Return: 0 or a negative errno, as the uapi header documents.
  */
-long mtmap_ioctl_check_exclusive(struct mtmap_file *mf, void __user *uarg,
+long mtmap_ioctl_check_exclusive(struct mtmap_dev_file *df, void __user *uarg,
 				 size_t usize)
 {
 	struct mtmap_check_exclusive c;
@@ -687,7 +687,7 @@ long mtmap_ioctl_check_exclusive(struct mtmap_file *mf, void __user *uarg,
 		return err;
 	start = c.addr;
 	end = c.addr + c.len;
-	r = mtmap_excl_lookup(mf, start, end, &err);
+	r = mtmap_excl_lookup(df, start, end, &err);
 	if (!r)
 		return err;
 	if (c.map) {
@@ -715,13 +715,13 @@ long mtmap_ioctl_check_exclusive(struct mtmap_file *mf, void __user *uarg,
 
 /**
  * mtmap_ioctl_atomic() - MTMAP_IOC_ATOMIC
- * @mf: the file.
+ * @df: the file.
  * @uarg: user pointer to struct mtmap_atomic.
  * @usize: its size, from the ioctl number.
  *
  * Return: 0 or a negative errno, as the uapi header documents.
  */
-long mtmap_ioctl_atomic(struct mtmap_file *mf, void __user *uarg,
+long mtmap_ioctl_atomic(struct mtmap_dev_file *df, void __user *uarg,
 			size_t usize)
 {
 	struct mtmap_excl_op op;
@@ -743,7 +743,7 @@ long mtmap_ioctl_atomic(struct mtmap_file *mf, void __user *uarg,
 	addr = a.addr;
 	if (addr != a.addr)
 		return -EINVAL;
-	r = mtmap_excl_lookup(mf, addr & PAGE_MASK,
+	r = mtmap_excl_lookup(df, addr & PAGE_MASK,
 			      (addr & PAGE_MASK) + PAGE_SIZE, &err);
 	if (!r)
 		return err;
@@ -761,16 +761,16 @@ long mtmap_ioctl_atomic(struct mtmap_file *mf, void __user *uarg,
 	mutex_unlock(&r->lock);
 
 	if (err) {
-		/* Lost it: mf->mm is current->mm, alive while we run. */
-		mmap_read_lock(mf->mm);
-		vma = find_vma(mf->mm, addr);
+		/* Lost it: df->mm is current->mm, alive while we run. */
+		mmap_read_lock(df->mm);
+		vma = find_vma(df->mm, addr);
 		if (!vma || vma->vm_start > addr)
 			err = -EFAULT;
 		else
 			err = mtmap_excl_vma_ok(vma);
 		if (!err)
-			err = mtmap_excl_acquire(r, mf->mm, addr, &op, &taken);
-		mmap_read_unlock(mf->mm);
+			err = mtmap_excl_acquire(r, df->mm, addr, &op, &taken);
+		mmap_read_unlock(df->mm);
 		if (err)
 			return err;
 	}
@@ -809,19 +809,19 @@ static void mtmap_excl_restore(struct mtmap_excl_range *r,
 
 #else /* !MTMAP_HAVE_EXCLUSIVE */
 
-long mtmap_ioctl_exclusive(struct mtmap_file *mf, void __user *uarg,
+long mtmap_ioctl_exclusive(struct mtmap_dev_file *df, void __user *uarg,
 			   size_t usize)
 {
 	return -EOPNOTSUPP;
 }
 
-long mtmap_ioctl_check_exclusive(struct mtmap_file *mf, void __user *uarg,
+long mtmap_ioctl_check_exclusive(struct mtmap_dev_file *df, void __user *uarg,
 				 size_t usize)
 {
 	return -EOPNOTSUPP;
 }
 
-long mtmap_ioctl_atomic(struct mtmap_file *mf, void __user *uarg,
+long mtmap_ioctl_atomic(struct mtmap_dev_file *df, void __user *uarg,
 			size_t usize)
 {
 	return -EOPNOTSUPP;
@@ -835,28 +835,28 @@ static inline void mtmap_excl_restore(struct mtmap_excl_range *r,
 #endif /* MTMAP_HAVE_EXCLUSIVE */
 
 /**
- * mtmap_file_free() - release an open /dev/mtmap file's state
- * @mf: the state; nothing else uses it any more.
+ * mtmap_dev_file_free() - release an open /dev/mtmap file's state
+ * @df: the state; nothing else uses it any more.
  *
  * Restores the pages still held (when the address space is alive) and
  * removes every range with its notifier.
  */
-void mtmap_file_free(struct mtmap_file *mf)
+void mtmap_dev_file_free(struct mtmap_dev_file *df)
 {
 	struct mtmap_excl_range *r, *tmp;
-	bool live = mf->mm && mmget_not_zero(mf->mm);
+	bool live = df->mm && mmget_not_zero(df->mm);
 
-	list_for_each_entry_safe(r, tmp, &mf->ranges, node) {
+	list_for_each_entry_safe(r, tmp, &df->ranges, node) {
 		list_del(&r->node);
 		if (live)
-			mtmap_excl_restore(r, mf->mm);
+			mtmap_excl_restore(r, df->mm);
 		mtmap_excl_range_free(r);
 	}
 	if (live)
-		mmput(mf->mm);
-	if (mf->mm)
-		mmdrop(mf->mm);
-	mutex_destroy(&mf->lock);
-	kfree(mf);
+		mmput(df->mm);
+	if (df->mm)
+		mmdrop(df->mm);
+	mutex_destroy(&df->lock);
+	kfree(df);
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_file_free);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_dev_file_free);

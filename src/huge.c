@@ -82,7 +82,7 @@ static struct folio *mtmap_huge_alloc(struct mtmap_buffer *buf, pgoff_t chunk)
 			    __GFP_NOWARN | __GFP_NORETRY, MTMAP_HUGE_ORDER);
 	if (!folio)
 		return NULL;
-	if (mtmap_track_add_range(&buf->owner, folio_pfn(folio), MTMAP_HUGE_NR))
+	if (mtmap_track_check_fresh_range(&buf->owner, folio_pfn(folio), MTMAP_HUGE_NR))
 		goto err_put;
 	/* All 512 pages in one batch: one TLB flush, one type for the PMD. */
 	if (buf->memtype != MTMAP_MEMTYPE_WB) {
@@ -124,7 +124,7 @@ void mtmap_huge_release(struct mtmap_buffer *buf, struct folio *folio)
 	    WARN_ON(mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
 					 buf->memtype, MTMAP_MEMTYPE_WB)))
 		goto out;
-	if (WARN_ON(mtmap_track_remove(&buf->owner, pages, MTMAP_HUGE_NR)))
+	if (WARN_ON(mtmap_track_check_freeable(&buf->owner, pages, MTMAP_HUGE_NR)))
 		goto out;
 	folio_put(folio);
 out:

@@ -188,15 +188,15 @@ static void mtmap_conflict(const char *op, struct page *page,
 }
 
 /**
- * mtmap_track_add_range() - mtmap_track_add() for consecutive pfns
+ * mtmap_track_check_fresh_range() - mtmap_track_check_fresh() for consecutive pfns
  * @o: the owner they are for
  * @pfn: first pfn, e.g. of a folio straight from the page allocator
  * @n: number of pages
  *
  * Return: 0 or -EBUSY.
  */
-int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
-			  unsigned long n)
+int mtmap_track_check_fresh_range(struct mtmap_owner *o, unsigned long pfn,
+				  unsigned long n)
 {
 	unsigned long k, span;
 
@@ -211,7 +211,7 @@ int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
 }
 
 /**
- * mtmap_track_add() - check that fresh pages really are WB and unowned
+ * mtmap_track_check_fresh() - check that fresh pages really are WB and unowned
  * @o: the owner they are for
  * @pages: pages straight from the page allocator
  * @n: number of pages
@@ -224,13 +224,13 @@ int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
  *
  * The table is not searched: a page in it is always one of ours with a
  * non-WB direct map (set_type() converts under the table lock, and
- * mtmap_track_remove() refuses to let a tracked page go), so the
+ * mtmap_track_check_freeable() refuses to let a tracked page go), so the
  * direct-map check already catches it. It costs one page-table walk per
  * direct-map entry and no lock, which matters on every first touch.
  *
  * Return: 0 or -EBUSY.
  */
-int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n)
+int mtmap_track_check_fresh(struct mtmap_owner *o, struct page **pages, unsigned int n)
 {
 	unsigned long pfn;
 	unsigned int i, j;
@@ -241,20 +241,20 @@ int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n)
 		pfn = page_to_pfn(pages[i]);
 		for (j = i + 1; j < n && page_to_pfn(pages[j]) == pfn + (j - i); j++)
 			;
-		err = mtmap_track_add_range(o, pfn, j - i);
+		err = mtmap_track_check_fresh_range(o, pfn, j - i);
 		if (err)
 			return err;
 	}
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_track_add);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_check_fresh);
 
 /*
  * Detect pass shared by the operations below; called with the lock held.
  * A WB page is expected to be absent from the table.
  */
-static int mtmap_track_check(const char *op, struct mtmap_owner *o,
-			     struct page **pages, unsigned int n, u32 type)
+static int mtmap_track_detect(const char *op, struct mtmap_owner *o,
+			      struct page **pages, unsigned int n, u32 type)
 {
 	void *want = type == MTMAP_MEMTYPE_WB ? NULL : mtmap_entry(o, type);
 	unsigned int i;
@@ -345,7 +345,7 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 	 */
 	nofs = memalloc_nofs_save();
 	mutex_lock(&mtmap_track_lock);
-	err = mtmap_track_check("set_type", o, pages, n, from);
+	err = mtmap_track_detect("set_type", o, pages, n, from);
 	if (err || from == to)
 		goto out;
 	if (from != MTMAP_MEMTYPE_WB) {
@@ -392,7 +392,7 @@ int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 	int err;
 
 	mutex_lock(&mtmap_track_lock);
-	err = mtmap_track_check("transfer", from, pages, n, type);
+	err = mtmap_track_detect("transfer", from, pages, n, type);
 	/* Storing over existing entries: cannot fail. */
 	if (!err && type != MTMAP_MEMTYPE_WB)
 		mtmap_track_commit(to, pages, n, type);
@@ -402,7 +402,7 @@ int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 EXPORT_SYMBOL_IF_KUNIT(mtmap_track_transfer);
 
 /**
- * mtmap_track_remove() - check that pages may go back to the allocator
+ * mtmap_track_check_freeable() - check that pages may go back to the allocator
  * @o: owner of every page
  * @pages: the pages
  * @n: number of pages
@@ -412,17 +412,17 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_transfer);
  *
  * Return: 0 when every page is WB (untracked), or -EBUSY.
  */
-int mtmap_track_remove(struct mtmap_owner *o, struct page **pages,
-		       unsigned int n)
+int mtmap_track_check_freeable(struct mtmap_owner *o, struct page **pages,
+			       unsigned int n)
 {
 	int err;
 
 	mutex_lock(&mtmap_track_lock);
-	err = mtmap_track_check("remove", o, pages, n, MTMAP_MEMTYPE_WB);
+	err = mtmap_track_detect("remove", o, pages, n, MTMAP_MEMTYPE_WB);
 	mutex_unlock(&mtmap_track_lock);
 	return err;
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_track_remove);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_check_freeable);
 
 /**
  * mtmap_track_lookup() - current owner and type of a page

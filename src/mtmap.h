@@ -131,15 +131,15 @@ pgprot_t mtmap_memtype_pgprot(u32 type, pgprot_t prot);
 int mtmap_memtype_directmap(struct page *page);
 int mtmap_owner_register(struct mtmap_owner *o);
 void mtmap_owner_unregister(struct mtmap_owner *o);
-int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n);
-int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
-			  unsigned long n);
+int mtmap_track_check_fresh(struct mtmap_owner *o, struct page **pages, unsigned int n);
+int mtmap_track_check_fresh_range(struct mtmap_owner *o, unsigned long pfn,
+				  unsigned long n);
 int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 			 unsigned int n, u32 from, u32 to);
 int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 			 struct page **pages, unsigned int n, u32 type);
-int mtmap_track_remove(struct mtmap_owner *o, struct page **pages,
-		       unsigned int n);
+int mtmap_track_check_freeable(struct mtmap_owner *o, struct page **pages,
+			       unsigned int n);
 int mtmap_track_lookup(struct page *page, u32 *owner_id);
 void mtmap_track_show(struct seq_file *m);
 void mtmap_memtype_show_range(struct seq_file *m, unsigned long start,
@@ -147,22 +147,22 @@ void mtmap_memtype_show_range(struct seq_file *m, unsigned long start,
 			      const struct mtmap_owner *o, bool ok);
 
 /* pool.c */
-struct page *mtmap_page_alloc_typed(struct mtmap_owner *o, u32 type, gfp_t gfp);
-void mtmap_pages_free_typed(struct mtmap_owner *o, struct page **pages,
-			    unsigned int n, u32 type);
-void mtmap_pages_release(struct mtmap_owner *o, struct page **pages,
-			 unsigned int n, u32 type);
-unsigned long mtmap_pools_drain(void);
-void mtmap_pools_show(struct seq_file *m);
-int mtmap_pools_init(void);
-void mtmap_pools_exit(void);
+struct page *mtmap_pool_alloc_page(struct mtmap_owner *o, u32 type, gfp_t gfp);
+void mtmap_pool_free_pages(struct mtmap_owner *o, struct page **pages,
+			   unsigned int n, u32 type);
+void mtmap_pool_release_pages(struct mtmap_owner *o, struct page **pages,
+			      unsigned int n, u32 type);
+unsigned long mtmap_pool_drain_all(void);
+void mtmap_pool_show(struct seq_file *m);
+int mtmap_pool_init(void);
+void mtmap_pool_exit(void);
 
 /* placement.c */
 const struct mtmap_placement *mtmap_placement_get(u32 id);
 
 /* buffer.c */
 struct file *mtmap_buffer_create(const struct mtmap_create *c);
-struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx);
+struct page *mtmap_buffer_get_or_alloc_page(struct mtmap_buffer *buf, pgoff_t idx);
 
 /* The 4 KiB page at @idx if it exists. */
 static inline struct page *mtmap_buffer_page(struct mtmap_buffer *buf,
@@ -203,7 +203,7 @@ void mtmap_debugfs_exit(void);
 /* exclusive.c: device-exclusive access, per open /dev/mtmap file */
 
 /**
- * struct mtmap_file - state of one open /dev/mtmap file
+ * struct mtmap_dev_file - state of one open /dev/mtmap file
  * @lock: protects @mm and @ranges (not the ranges' contents).
  * @mm: address space of every range, bound by the first
  *	MTMAP_IOC_EXCLUSIVE (mmgrab()ed), or NULL.
@@ -212,7 +212,7 @@ void mtmap_debugfs_exit(void);
  * The struct's address is the owner mtmap passes to the kernel when it
  * takes a page, so its notifiers can tell their own grants apart.
  */
-struct mtmap_file {
+struct mtmap_dev_file {
 	struct mutex lock; /* see @lock above */
 	struct mm_struct *mm;
 	struct list_head ranges;
@@ -220,9 +220,9 @@ struct mtmap_file {
 
 /**
  * struct mtmap_excl_range - one range registered with MTMAP_IOC_EXCLUSIVE
- * @node: entry in mtmap_file.ranges.
- * @mf: the file; also the owner cookie of the range's grants.
- * @notifier: sees every invalidation of [@start, @end) in @mf's mm.
+ * @node: entry in mtmap_dev_file.ranges.
+ * @df: the file; also the owner cookie of the range's grants.
+ * @notifier: sees every invalidation of [@start, @end) in @df's mm.
  * @lock: the emulated device's page table lock: held while a page is
  *	marked held and during a device atomic; the notifier takes it to
  *	revoke, so the kernel cannot change a PTE under a device access.
@@ -243,7 +243,7 @@ struct mtmap_file {
  */
 struct mtmap_excl_range {
 	struct list_head node;
-	struct mtmap_file *mf;
+	struct mtmap_dev_file *df;
 	struct mmu_interval_notifier notifier;
 	struct mutex lock; /* see @lock above */
 	struct mutex acquire_lock; /* see @acquire_lock above */
@@ -259,21 +259,21 @@ struct mtmap_excl_range {
 	bool registered;
 };
 
-struct mtmap_file *mtmap_file_alloc(void);
-void mtmap_file_free(struct mtmap_file *mf);
-long mtmap_ioctl_exclusive(struct mtmap_file *mf, void __user *uarg,
+struct mtmap_dev_file *mtmap_dev_file_alloc(void);
+void mtmap_dev_file_free(struct mtmap_dev_file *df);
+long mtmap_ioctl_exclusive(struct mtmap_dev_file *df, void __user *uarg,
 			   size_t usize);
-long mtmap_ioctl_check_exclusive(struct mtmap_file *mf, void __user *uarg,
+long mtmap_ioctl_check_exclusive(struct mtmap_dev_file *df, void __user *uarg,
 				 size_t usize);
-long mtmap_ioctl_atomic(struct mtmap_file *mf, void __user *uarg,
+long mtmap_ioctl_atomic(struct mtmap_dev_file *df, void __user *uarg,
 			size_t usize);
 /* bookkeeping, pure and unit tested */
-struct mtmap_excl_range *mtmap_excl_range_alloc(struct mtmap_file *mf,
+struct mtmap_excl_range *mtmap_excl_range_alloc(struct mtmap_dev_file *df,
 						unsigned long start,
 						unsigned long npages);
 void mtmap_excl_range_free(struct mtmap_excl_range *r);
-int mtmap_excl_range_insert(struct mtmap_file *mf, struct mtmap_excl_range *r);
-struct mtmap_excl_range *mtmap_excl_range_find(struct mtmap_file *mf,
+int mtmap_excl_range_insert(struct mtmap_dev_file *df, struct mtmap_excl_range *r);
+struct mtmap_excl_range *mtmap_excl_range_find(struct mtmap_dev_file *df,
 					       unsigned long start,
 					       unsigned long end, int *err);
 void mtmap_excl_mark_held(struct mtmap_excl_range *r, unsigned long addr,
@@ -281,7 +281,7 @@ void mtmap_excl_mark_held(struct mtmap_excl_range *r, unsigned long addr,
 unsigned long mtmap_excl_revoke(struct mtmap_excl_range *r,
 				unsigned long start, unsigned long end);
 bool mtmap_excl_event_is_ours(const struct mmu_notifier_range *range,
-			      const struct mtmap_file *mf);
+			      const struct mtmap_dev_file *df);
 u64 mtmap_excl_apply(u64 *word, u32 op, u64 value, u64 compare);
 
 #endif /* _MTMAP_H */

@@ -16,13 +16,13 @@
 
 static struct page *mtmap_system_alloc(struct mtmap_buffer *buf)
 {
-	return mtmap_page_alloc_typed(&buf->owner, buf->memtype, MTMAP_SYSTEM_GFP);
+	return mtmap_pool_alloc_page(&buf->owner, buf->memtype, MTMAP_SYSTEM_GFP);
 }
 
 static void mtmap_system_release(struct mtmap_buffer *buf, struct page **pages,
 				 unsigned int n, u32 type)
 {
-	mtmap_pages_free_typed(&buf->owner, pages, n, type);
+	mtmap_pool_free_pages(&buf->owner, pages, n, type);
 }
 
 static const struct mtmap_placement mtmap_placement_system = {
