@@ -11,6 +11,7 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
+#include "exclusive.h"
 #include "mtmap.h"
 
 static ushort dev_mode = 0600;

@@ -20,7 +20,6 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
-#include <linux/seq_file.h>
 #include <linux/set_memory.h>
 #include <linux/xarray.h>
 #include <asm/memtype.h>
@@ -441,68 +440,28 @@ int mtmap_track_lookup(struct page *page, u32 *owner_id)
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_track_lookup);
 
-static void mtmap_track_show_range(struct seq_file *m, unsigned long start,
-				   unsigned long last, unsigned long v, bool ok)
-{
-	struct mtmap_owner *o = xa_load(&mtmap_owners, v >> MTMAP_TYPE_BITS);
-
-	mtmap_memtype_show_range(m, start, last, v & MTMAP_TYPE_MASK, o, ok);
-}
-
 /**
- * mtmap_memtype_show_range() - print one line of debugfs ``memtypes``
- * @m: seq_file to print to
- * @start: first pfn
- * @last: last pfn
- * @type: MTMAP_MEMTYPE_* of the range
- * @o: owner, or NULL if unknown
- * @ok: whether the direct map of every page has @type
- */
-void mtmap_memtype_show_range(struct seq_file *m, unsigned long start,
-			      unsigned long last, u32 type,
-			      const struct mtmap_owner *o, bool ok)
-{
-	seq_printf(m, "%#lx-%#lx %s %s:%s %d %s\n", start, last,
-		   mtmap_memtype_name(type), o ? o->kind : "?", o ? o->name : "?",
-		   o && o->nr_maps ? atomic_read(o->nr_maps) : 0,
-		   ok ? "ok" : "MISMATCH");
-}
-
-/**
- * mtmap_track_show() - print every tracked (non-WB) range, for debugfs
- * @m: seq_file to print to
+ * mtmap_track_walk() - call @fn on every tracked (non-WB) page, by pfn
+ * @fn: called with the table lock held, so that nothing changes and no
+ *	owner goes away meanwhile; gets @arg, the pfn, its type, its owner's
+ *	id and the owner (NULL if that id is unknown)
+ * @arg: passed to @fn
  *
- * Consecutive pfns with the same owner and type are one line. The last
- * column re-reads the direct map of every page of the range: "ok" when
- * all of them have the tracked type, "MISMATCH" otherwise.
+ * For debugfs. @fn must not call back into the table.
  */
-void mtmap_track_show(struct seq_file *m)
+void mtmap_track_walk(void (*fn)(void *arg, unsigned long pfn, u32 type,
+				 u32 owner_id, const struct mtmap_owner *o),
+		      void *arg)
 {
-	unsigned long pfn, start = 0, last = 0, cur_v = 0;
-	bool have = false, ok = true;
+	unsigned long pfn;
 	void *entry;
 
-	seq_puts(m, "# pfn-range type owner maps directmap\n");
 	mutex_lock(&mtmap_track_lock);
 	xa_for_each(&mtmap_track, pfn, entry) {
 		unsigned long v = xa_to_value(entry);
 
-		if (have && (pfn != last + 1 || v != cur_v)) {
-			mtmap_track_show_range(m, start, last, cur_v, ok);
-			have = false;
-		}
-		if (!have) {
-			start = pfn;
-			cur_v = v;
-			ok = true;
-			have = true;
-		}
-		last = pfn;
-		if (mtmap_memtype_directmap(pfn_to_page(pfn)) !=
-		    mtmap_memtype_effective(v & MTMAP_TYPE_MASK))
-			ok = false;
+		fn(arg, pfn, v & MTMAP_TYPE_MASK, v >> MTMAP_TYPE_BITS,
+		   xa_load(&mtmap_owners, v >> MTMAP_TYPE_BITS));
 	}
-	if (have)
-		mtmap_track_show_range(m, start, last, cur_v, ok);
 	mutex_unlock(&mtmap_track_lock);
 }

@@ -8,7 +8,6 @@
 #include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/list.h>
-#include <linux/mmu_notifier.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
@@ -141,10 +140,9 @@ int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 int mtmap_track_check_freeable(struct mtmap_owner *o, struct page **pages,
 			       unsigned int n);
 int mtmap_track_lookup(struct page *page, u32 *owner_id);
-void mtmap_track_show(struct seq_file *m);
-void mtmap_memtype_show_range(struct seq_file *m, unsigned long start,
-			      unsigned long last, u32 type,
-			      const struct mtmap_owner *o, bool ok);
+void mtmap_track_walk(void (*fn)(void *arg, unsigned long pfn, u32 type,
+				 u32 owner_id, const struct mtmap_owner *o),
+		      void *arg);
 
 /* pool.c */
 struct page *mtmap_pool_alloc_page(struct mtmap_owner *o, u32 type, gfp_t gfp);
@@ -160,7 +158,7 @@ void mtmap_pool_exit(void);
 /* placement.c */
 const struct mtmap_placement *mtmap_placement_get(u32 id);
 
-/* buffer.c */
+/* buffer.c, buffer_pages.c: buffer objects and their pages */
 struct file *mtmap_buffer_create(const struct mtmap_create *c);
 struct page *mtmap_buffer_get_or_alloc_page(struct mtmap_buffer *buf, pgoff_t idx);
 
@@ -173,9 +171,20 @@ static inline struct page *mtmap_buffer_page(struct mtmap_buffer *buf,
 }
 
 struct page *mtmap_buffer_next_page(struct mtmap_buffer *buf, pgoff_t *idx);
+int mtmap_buffer_batched(struct mtmap_buffer *buf, bool huge,
+			 int (*fn)(struct mtmap_buffer *buf, struct page **pages,
+				   unsigned int n, void *arg),
+			 void *arg);
 int mtmap_fs_init(void);
 void mtmap_fs_exit(void);
-void mtmap_buffers_show_wb(struct seq_file *m);
+void mtmap_buffer_walk(void (*fn)(struct mtmap_buffer *buf, void *arg),
+		       void *arg);
+void mtmap_buffer_log_alias(struct mtmap_buffer *buf, const char *op,
+			    pgoff_t pgoff, unsigned long npages, u32 cur,
+			    u32 want);
+
+/* buffer_ioctl.c */
+long mtmap_buffer_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* Type a mapping asked for with MTMAP_MMAP_OFFSET(), or -1 for none. */
 static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
@@ -199,89 +208,5 @@ extern const struct vm_operations_struct mtmap_vm_ops_dirty;
 /* debugfs.c */
 void mtmap_debugfs_init(void);
 void mtmap_debugfs_exit(void);
-
-/* exclusive.c: device-exclusive access, per open /dev/mtmap file */
-
-/**
- * struct mtmap_dev_file - state of one open /dev/mtmap file
- * @lock: protects @mm and @ranges (not the ranges' contents).
- * @mm: address space of every range, bound by the first
- *	MTMAP_IOC_EXCLUSIVE (mmgrab()ed), or NULL.
- * @ranges: struct mtmap_excl_range list, sorted by address, disjoint.
- *
- * The struct's address is the owner mtmap passes to the kernel when it
- * takes a page, so its notifiers can tell their own grants apart.
- */
-struct mtmap_dev_file {
-	struct mutex lock; /* see @lock above */
-	struct mm_struct *mm;
-	struct list_head ranges;
-};
-
-/**
- * struct mtmap_excl_range - one range registered with MTMAP_IOC_EXCLUSIVE
- * @node: entry in mtmap_dev_file.ranges.
- * @df: the file; also the owner cookie of the range's grants.
- * @notifier: sees every invalidation of [@start, @end) in @df's mm.
- * @lock: the emulated device's page table lock: held while a page is
- *	marked held and during a device atomic; the notifier takes it to
- *	revoke, so the kernel cannot change a PTE under a device access.
- * @acquire_lock: serialises taking pages, so that two takers of one page
- *	do not revoke each other.
- * @start: first address.
- * @end: address after the last page.
- * @npages: (@end - @start) >> PAGE_SHIFT.
- * @held: bit i set while mtmap holds page i.
- * @pending: bit i set while page i is being taken; any invalidation of
- *	the page clears it, so a grant that raced with one is not trusted.
- * @pages: page i while held (no reference: the notifier clears the bit
- *	before the kernel can free the page).
- * @acquired: grants taken, counting re-acquisitions.
- * @revoked: held pages lost to invalidations.
- * @invalidations: notifier calls other than mtmap's own grants.
- * @registered: @notifier is inserted.
- */
-struct mtmap_excl_range {
-	struct list_head node;
-	struct mtmap_dev_file *df;
-	struct mmu_interval_notifier notifier;
-	struct mutex lock; /* see @lock above */
-	struct mutex acquire_lock; /* see @acquire_lock above */
-	unsigned long start;
-	unsigned long end;
-	unsigned long npages;
-	unsigned long *held;
-	unsigned long *pending;
-	struct page **pages;
-	u64 acquired;
-	u64 revoked;
-	u64 invalidations;
-	bool registered;
-};
-
-struct mtmap_dev_file *mtmap_dev_file_alloc(void);
-void mtmap_dev_file_free(struct mtmap_dev_file *df);
-long mtmap_ioctl_exclusive(struct mtmap_dev_file *df, void __user *uarg,
-			   size_t usize);
-long mtmap_ioctl_check_exclusive(struct mtmap_dev_file *df, void __user *uarg,
-				 size_t usize);
-long mtmap_ioctl_atomic(struct mtmap_dev_file *df, void __user *uarg,
-			size_t usize);
-/* bookkeeping, pure and unit tested */
-struct mtmap_excl_range *mtmap_excl_range_alloc(struct mtmap_dev_file *df,
-						unsigned long start,
-						unsigned long npages);
-void mtmap_excl_range_free(struct mtmap_excl_range *r);
-int mtmap_excl_range_insert(struct mtmap_dev_file *df, struct mtmap_excl_range *r);
-struct mtmap_excl_range *mtmap_excl_range_find(struct mtmap_dev_file *df,
-					       unsigned long start,
-					       unsigned long end, int *err);
-void mtmap_excl_mark_held(struct mtmap_excl_range *r, unsigned long addr,
-			  struct page *page);
-unsigned long mtmap_excl_revoke(struct mtmap_excl_range *r,
-				unsigned long start, unsigned long end);
-bool mtmap_excl_event_is_ours(const struct mmu_notifier_range *range,
-			      const struct mtmap_dev_file *df);
-u64 mtmap_excl_apply(u64 *word, u32 op, u64 value, u64 compare);
 
 #endif /* _MTMAP_H */

@@ -10,7 +10,7 @@
 #include <linux/mmu_notifier.h>
 
 #include "compat.h"
-#include "mtmap.h"
+#include "exclusive.h"
 
 #define BASE 0x10000000UL
 #define NPAGES 16
