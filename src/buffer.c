@@ -25,6 +25,7 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
+#include "ioctl.h"
 #include "mtmap.h"
 
 /* "mtmp": identifies our pseudo filesystem in statfs(). */
@@ -150,16 +151,7 @@ static int mtmap_buffer_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/**
- * mtmap_buffer_log_alias() - log a request refused because of an alias
- * @buf: the buffer
- * @op: what was asked ("mmap", "set_memtype")
- * @pgoff: first page concerned
- * @npages: number of pages concerned
- * @cur: memory type the pages have
- * @want: memory type the request asked for
- */
-void mtmap_buffer_log_alias(struct mtmap_buffer *buf, const char *op,
+static void mtmap_log_alias(struct mtmap_buffer *buf, const char *op,
 			    pgoff_t pgoff, unsigned long npages, u32 cur, u32 want)
 {
 	pr_notice_ratelimited("%s[%d]: %s: buffer %u pages [%lu, +%lu) are %s, %s requested: refused, it would alias two memory types\n",
@@ -198,8 +190,8 @@ static int mtmap_buffer_mmap(struct file *file, struct vm_area_struct *vma)
 
 	down_read(&buf->map_lock);
 	if (view && view - 1 != buf->memtype && view - 1 != buf->req_memtype) {
-		mtmap_buffer_log_alias(buf, "mmap", pgoff, vma_pages(vma),
-				       buf->memtype, view - 1);
+		mtmap_log_alias(buf, "mmap", pgoff, vma_pages(vma),
+				buf->memtype, view - 1);
 		up_read(&buf->map_lock);
 		return -EBUSY;
 	}

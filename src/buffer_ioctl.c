@@ -7,33 +7,33 @@
 
 #include <linux/bitmap.h>
 #include <linux/fs.h>
-#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "ioctl.h"
 #include "mtmap.h"
 
-static long mtmap_ioctl_info(struct mtmap_buffer *buf, void __user *uarg,
-			     size_t usize)
+/**
+ * mtmap_ioctl_info() - MTMAP_IOC_INFO
+ * @file: the buffer file.
+ * @data: struct mtmap_info, zeroed.
+ * @ctx: the call.
+ *
+ * Return: 0.
+ */
+long mtmap_ioctl_info(struct file *file, void *data,
+		      struct mtmap_ioctl_ctx *ctx)
 {
-	struct mtmap_info info = {
-		.size = buf->size,
-		.memtype = READ_ONCE(buf->memtype),
-		.req_memtype = READ_ONCE(buf->req_memtype),
-		.flags = buf->flags,
-		.placement = buf->placement->id,
-		.populated = atomic_long_read(&buf->populated),
-	};
+	struct mtmap_buffer *buf = file->private_data;
+	struct mtmap_info *req = data;
 
-	if (usize < MTMAP_INFO_SIZE_VER0)
-		return -EINVAL;
-	/* A newer, larger struct gets zeroes where this kernel has nothing. */
-	if (usize > sizeof(info) &&
-	    clear_user(uarg + sizeof(info), usize - sizeof(info)))
-		return -EFAULT;
-	if (copy_to_user(uarg, &info, min(usize, sizeof(info))))
-		return -EFAULT;
+	req->size = buf->size;
+	req->memtype = READ_ONCE(buf->memtype);
+	req->req_memtype = READ_ONCE(buf->req_memtype);
+	req->flags = buf->flags;
+	req->placement = buf->placement->id;
+	req->populated = atomic_long_read(&buf->populated);
 	return 0;
 }
 
@@ -75,28 +75,30 @@ static int mtmap_buffer_unconvert_batch(struct mtmap_buffer *buf,
 	return k ? mtmap_track_set_type(&buf->owner, pages, k, cv->to, cv->from) : 0;
 }
 
-static long mtmap_ioctl_set_memtype(struct mtmap_buffer *buf, void __user *uarg,
-				    size_t usize)
+/**
+ * mtmap_ioctl_set_memtype() - MTMAP_IOC_SET_MEMTYPE
+ * @file: the buffer file.
+ * @data: struct mtmap_set_memtype.
+ * @ctx: the call.
+ *
+ * Return: 0 or a negative errno, as the uapi header documents.
+ */
+long mtmap_ioctl_set_memtype(struct file *file, void *data,
+			     struct mtmap_ioctl_ctx *ctx)
 {
-	struct mtmap_set_memtype req;
-	struct mtmap_convert cv;
+	struct mtmap_buffer *buf = file->private_data;
+	struct mtmap_set_memtype *req = data;
 	const char *why = "flags or reserved not zero";
+	struct mtmap_convert cv;
 	u32 eff, t;
 	int err;
 
-	if (usize < MTMAP_SET_MEMTYPE_SIZE_VER0)
-		return -EINVAL;
-	err = copy_struct_from_user(&req, sizeof(req), uarg, usize);
-	if (err)
-		return err;
-	if (req.flags || req.reserved[0] || req.reserved[1] ||
-	    mtmap_validate_memtype(req.memtype, &why)) {
-		pr_notice_ratelimited("%s[%d]: set_memtype %u: %s\n",
-				      current->comm, task_pid_nr(current),
-				      req.memtype, why);
+	if (req->flags || req->reserved[0] || req->reserved[1] ||
+	    mtmap_validate_memtype(req->memtype, &why)) {
+		mtmap_ioctl_refuse(ctx, "memtype %u: %s", req->memtype, why);
 		return -EINVAL;
 	}
-	eff = mtmap_memtype_effective(req.memtype);
+	eff = mtmap_memtype_effective(req->memtype);
 
 	down_write(&buf->map_lock);
 	/*
@@ -106,8 +108,9 @@ static long mtmap_ioctl_set_memtype(struct mtmap_buffer *buf, void __user *uarg,
 	for (t = MTMAP_MEMTYPE_WB; t <= MTMAP_MEMTYPE_WT; t++) {
 		if (atomic_read(&buf->nr_pinned[t]) &&
 		    mtmap_memtype_effective(t) != eff) {
-			mtmap_buffer_log_alias(buf, "set_memtype", 0, buf->npages, t,
-					       req.memtype);
+			mtmap_ioctl_refuse(ctx, "buffer %u is mapped as %s: %s would alias it",
+					   buf->owner.id, mtmap_memtype_name(t),
+					   mtmap_memtype_name(req->memtype));
 			err = -EBUSY;
 			goto out;
 		}
@@ -129,31 +132,35 @@ static long mtmap_ioctl_set_memtype(struct mtmap_buffer *buf, void __user *uarg,
 	}
 	WRITE_ONCE(buf->memtype, eff);
 done:
-	WRITE_ONCE(buf->req_memtype, req.memtype);
+	WRITE_ONCE(buf->req_memtype, req->memtype);
 out:
 	up_write(&buf->map_lock);
 	return err;
 }
 
-static long mtmap_ioctl_get_dirty(struct mtmap_buffer *buf, void __user *uarg,
-				  size_t usize)
+/**
+ * mtmap_ioctl_get_dirty() - MTMAP_IOC_GET_DIRTY
+ * @file: the buffer file.
+ * @data: struct mtmap_get_dirty.
+ * @ctx: the call.
+ *
+ * Return: 0 or a negative errno, as the uapi header documents.
+ */
+long mtmap_ioctl_get_dirty(struct file *file, void *data,
+			   struct mtmap_ioctl_ctx *ctx)
 {
-	struct mtmap_get_dirty req;
+	struct mtmap_buffer *buf = file->private_data;
+	u64 bytes = DIV_ROUND_UP(buf->npages, 64) * 8;
+	struct mtmap_get_dirty *req = data;
 	unsigned long *snap;
 	int err;
 
-	if (usize < MTMAP_GET_DIRTY_SIZE_VER0)
-		return -EINVAL;
-	err = copy_struct_from_user(&req, sizeof(req), uarg, usize);
-	if (err)
-		return err;
-	if (!buf->dirty || req.reserved[0] || req.reserved[1] ||
-	    req.bitmap_size < DIV_ROUND_UP(buf->npages, 64) * 8) {
-		pr_notice_ratelimited("%s[%d]: get_dirty: %s\n",
-				      current->comm, task_pid_nr(current),
-				      !buf->dirty ? "buffer does not track dirty pages" :
-				      req.bitmap_size < DIV_ROUND_UP(buf->npages, 64) * 8 ?
-				      "bitmap too small" : "reserved field not zero");
+	if (!buf->dirty || req->reserved[0] || req->reserved[1] ||
+	    req->bitmap_size < bytes) {
+		mtmap_ioctl_refuse(ctx, "%s", !buf->dirty ?
+				   "buffer does not track dirty pages" :
+				   req->bitmap_size < bytes ? "bitmap too small" :
+				   "reserved field not zero");
 		return -EINVAL;
 	}
 	snap = bitmap_zalloc(round_up(buf->npages, 64), GFP_KERNEL);
@@ -171,49 +178,13 @@ static long mtmap_ioctl_get_dirty(struct mtmap_buffer *buf, void __user *uarg,
 	bitmap_zero(buf->dirty, buf->npages);
 	up_write(&buf->map_lock);
 
-	req.dirty = bitmap_weight(snap, buf->npages);
-	err = -EFAULT;
-	/* On 64-bit, an unsigned long bitmap is the uAPI's __u64 words. */
-	if (copy_to_user(u64_to_user_ptr(req.bitmap), snap,
-			 DIV_ROUND_UP(buf->npages, 64) * 8))
-		goto out;
-	if (copy_to_user(uarg, &req, min(usize, sizeof(req))))
-		goto out;
+	req->dirty = bitmap_weight(snap, buf->npages);
 	err = 0;
-out:
+	/* On 64-bit, an unsigned long bitmap is the uAPI's __u64 words. */
+	if (copy_to_user(u64_to_user_ptr(req->bitmap), snap, bytes)) {
+		mtmap_ioctl_refuse(ctx, "cannot write the bitmap");
+		err = -EFAULT;
+	}
 	bitmap_free(snap);
 	return err;
-}
-
-/**
- * mtmap_buffer_ioctl() - ->unlocked_ioctl of buffer files
- * @file: the buffer file
- * @cmd: ioctl number
- * @arg: user pointer to the argument
- *
- * Return: 0 or a negative errno, as the uapi header documents.
- */
-long mtmap_buffer_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	struct mtmap_buffer *buf = file->private_data;
-	void __user *uarg = (void __user *)arg;
-
-	if (_IOC_TYPE(cmd) != MTMAP_IOC_MAGIC)
-		return -ENOTTY;
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(MTMAP_IOC_INFO):
-		if (_IOC_DIR(cmd) != _IOC_READ)
-			return -ENOTTY;
-		return mtmap_ioctl_info(buf, uarg, _IOC_SIZE(cmd));
-	case _IOC_NR(MTMAP_IOC_GET_DIRTY):
-		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
-			return -ENOTTY;
-		return mtmap_ioctl_get_dirty(buf, uarg, _IOC_SIZE(cmd));
-	case _IOC_NR(MTMAP_IOC_SET_MEMTYPE):
-		if (_IOC_DIR(cmd) != _IOC_WRITE)
-			return -ENOTTY;
-		return mtmap_ioctl_set_memtype(buf, uarg, _IOC_SIZE(cmd));
-	default:
-		return -ENOTTY;
-	}
 }

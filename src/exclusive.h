@@ -111,14 +111,6 @@ int mtmap_excl_acquire(struct mtmap_excl_range *r, struct mm_struct *mm,
 void mtmap_excl_run(struct mtmap_excl_range *r, unsigned long addr,
 		    struct mtmap_excl_op *op);
 
-/* exclusive_ioctl.c */
-long mtmap_ioctl_exclusive(struct mtmap_dev_file *df, void __user *uarg,
-			   size_t usize);
-long mtmap_ioctl_check_exclusive(struct mtmap_dev_file *df, void __user *uarg,
-				 size_t usize);
-long mtmap_ioctl_atomic(struct mtmap_dev_file *df, void __user *uarg,
-			size_t usize);
-
 /* exclusive_range.c: bookkeeping, pure and unit tested */
 struct mtmap_excl_range *mtmap_excl_range_alloc(struct mtmap_dev_file *df,
 						unsigned long start,

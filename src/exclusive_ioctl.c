@@ -2,10 +2,10 @@
 /*
  * The device-exclusive ioctls of /dev/mtmap: MTMAP_IOC_EXCLUSIVE,
  * MTMAP_IOC_CHECK_EXCLUSIVE and MTMAP_IOC_ATOMIC (see exclusive.c for how
- * pages are taken and given back).
+ * pages are taken and given back). Built only with MTMAP_HAVE_EXCLUSIVE:
+ * without it the dispatcher answers EOPNOTSUPP.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -13,29 +13,28 @@
 
 #include "compat.h"
 #include "exclusive.h"
+#include "ioctl.h"
 
 #ifdef MTMAP_HAVE_EXCLUSIVE
 
-/* Copy in an extensible struct: see the rules atop the uapi header. */
-static int mtmap_excl_copy_in(void *dst, size_t size, size_t ver0,
-			      const void __user *uarg, size_t usize)
+static int mtmap_excl_check_span(struct mtmap_ioctl_ctx *ctx, u64 addr,
+				 u64 len, u64 max_pages)
 {
-	if (usize < ver0)
-		return -EINVAL;
-	return copy_struct_from_user(dst, size, uarg, usize);
-}
+	int err = -EINVAL;
 
-static int mtmap_excl_check_span(u64 addr, u64 len, u64 max_pages)
-{
 	if (!len || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(len))
-		return -EINVAL;
-	if ((len >> PAGE_SHIFT) > max_pages)
-		return -EINVAL;
-	if (addr + len < addr)
-		return -EINVAL;
-	if (!access_ok(u64_to_user_ptr(addr), len))
-		return -EFAULT;
-	return 0;
+		mtmap_ioctl_refuse(ctx, "span %#llx+%#llx: empty or not page aligned",
+				   addr, len);
+	else if ((len >> PAGE_SHIFT) > max_pages)
+		mtmap_ioctl_refuse(ctx, "span %#llx+%#llx: more than %llu pages",
+				   addr, len, max_pages);
+	else if (addr + len < addr)
+		mtmap_ioctl_refuse(ctx, "span %#llx+%#llx: wraps", addr, len);
+	else if (!access_ok(u64_to_user_ptr(addr), len))
+		err = -EFAULT;
+	else
+		err = 0;
+	return err;
 }
 
 /* Bind @df to the caller's mm on first use; refuse any other mm. */
@@ -69,33 +68,35 @@ static unsigned long mtmap_excl_count_held(struct mtmap_excl_range *r,
 
 /**
  * mtmap_ioctl_exclusive() - MTMAP_IOC_EXCLUSIVE
- * @df: the file.
- * @uarg: user pointer to struct mtmap_exclusive.
- * @usize: its size, from the ioctl number.
+ * @file: the /dev/mtmap file.
+ * @data: struct mtmap_exclusive.
+ * @ctx: the call.
  *
  * Return: 0 or a negative errno, as the uapi header documents.
  */
-long mtmap_ioctl_exclusive(struct mtmap_dev_file *df, void __user *uarg,
-			   size_t usize)
+long mtmap_ioctl_exclusive(struct file *file, void *data,
+			   struct mtmap_ioctl_ctx *ctx)
 {
+	struct mtmap_dev_file *df = file->private_data;
+	struct mtmap_exclusive *req = data;
 	struct mtmap_excl_range *r = NULL;
-	struct mtmap_exclusive x;
 	unsigned long start, end, addr;
 	struct mm_struct *mm;
 	bool created = false, taken;
 	int err;
 
-	err = mtmap_excl_copy_in(&x, sizeof(x), MTMAP_EXCLUSIVE_SIZE_VER0,
-				 uarg, usize);
-	if (err)
-		return err;
-	if (x.flags || x.reserved0 || x.reserved[0] || x.reserved[1])
+	if (req->flags || req->reserved0 || req->reserved[0] ||
+	    req->reserved[1]) {
+		mtmap_ioctl_refuse(ctx, "flags or reserved not zero");
 		return -EINVAL;
-	err = mtmap_excl_check_span(x.addr, x.len, MTMAP_EXCLUSIVE_MAX_PAGES);
+	}
+	err = mtmap_excl_check_span(ctx, req->addr, req->len,
+				    MTMAP_EXCLUSIVE_MAX_PAGES);
 	if (err)
 		return err;
-	start = x.addr;
-	end = x.addr + x.len;
+	start = req->addr;
+	end = req->addr + req->len;
+	mtmap_ioctl_refuse(ctx, "range %#lx-%#lx", start, end);
 
 	mutex_lock(&df->lock);
 	err = mtmap_excl_bind(df, true);
@@ -107,7 +108,7 @@ long mtmap_ioctl_exclusive(struct mtmap_dev_file *df, void __user *uarg,
 		if (err != -ENOENT)
 			goto out_unlock;
 		err = -ENOMEM;
-		r = mtmap_excl_range_alloc(df, start, x.len >> PAGE_SHIFT);
+		r = mtmap_excl_range_alloc(df, start, req->len >> PAGE_SHIFT);
 		if (!r)
 			goto out_unlock;
 		created = true;
@@ -121,20 +122,14 @@ long mtmap_ioctl_exclusive(struct mtmap_dev_file *df, void __user *uarg,
 	for (addr = start; !err && addr < end; addr += PAGE_SIZE)
 		err = mtmap_excl_acquire(r, mm, addr, NULL, &taken);
 	mmap_read_unlock(mm);
-	if (err) {
-		pr_debug("%s[%d]: exclusive %#lx-%#lx: %d\n", current->comm,
-			 task_pid_nr(current), start, end, err);
+	if (err)
 		goto out_free;
-	}
 	if (created)
 		WARN_ON(mtmap_excl_range_insert(df, r));
 	mutex_lock(&r->lock);
-	x.held = mtmap_excl_count_held(r, start, end, NULL);
+	req->held = mtmap_excl_count_held(r, start, end, NULL);
 	mutex_unlock(&r->lock);
 	mutex_unlock(&df->lock);
-
-	if (copy_to_user(uarg, &x, min(usize, sizeof(x))))
-		return -EFAULT;
 	return 0;
 
 out_free:
@@ -167,94 +162,96 @@ static struct mtmap_excl_range *mtmap_excl_lookup(struct mtmap_dev_file *df,
 
 /**
  * mtmap_ioctl_check_exclusive() - MTMAP_IOC_CHECK_EXCLUSIVE
- * @df: the file.
- * @uarg: user pointer to struct mtmap_check_exclusive.
- * @usize: its size, from the ioctl number.
+ * @file: the /dev/mtmap file.
+ * @data: struct mtmap_check_exclusive.
+ * @ctx: the call.
  *
  * Return: 0 or a negative errno, as the uapi header documents.
  */
-long mtmap_ioctl_check_exclusive(struct mtmap_dev_file *df, void __user *uarg,
-				 size_t usize)
+long mtmap_ioctl_check_exclusive(struct file *file, void *data,
+				 struct mtmap_ioctl_ctx *ctx)
 {
-	struct mtmap_check_exclusive c;
+	struct mtmap_dev_file *df = file->private_data;
+	struct mtmap_check_exclusive *req = data;
 	struct mtmap_excl_range *r;
 	unsigned long start, end;
 	u8 *map = NULL;
 	int err;
 
-	err = mtmap_excl_copy_in(&c, sizeof(c),
-				 MTMAP_CHECK_EXCLUSIVE_SIZE_VER0, uarg, usize);
-	if (err)
-		return err;
-	if (c.reserved[0] || c.reserved[1])
+	if (req->reserved[0] || req->reserved[1]) {
+		mtmap_ioctl_refuse(ctx, "reserved not zero");
 		return -EINVAL;
-	err = mtmap_excl_check_span(c.addr, c.len, ULONG_MAX >> PAGE_SHIFT);
+	}
+	err = mtmap_excl_check_span(ctx, req->addr, req->len,
+				    ULONG_MAX >> PAGE_SHIFT);
 	if (err)
 		return err;
-	start = c.addr;
-	end = c.addr + c.len;
+	start = req->addr;
+	end = req->addr + req->len;
+	mtmap_ioctl_refuse(ctx, "range %#lx-%#lx", start, end);
 	r = mtmap_excl_lookup(df, start, end, &err);
 	if (!r)
 		return err;
-	if (c.map) {
-		map = kvmalloc(c.len >> PAGE_SHIFT, GFP_KERNEL_ACCOUNT);
+	if (req->map) {
+		map = kvmalloc(req->len >> PAGE_SHIFT, GFP_KERNEL_ACCOUNT);
 		if (!map)
 			return -ENOMEM;
 	}
 
 	mutex_lock(&r->lock);
-	c.held = mtmap_excl_count_held(r, start, end, map);
-	c.acquired = r->acquired;
-	c.revoked = r->revoked;
-	c.invalidations = r->invalidations;
+	req->held = mtmap_excl_count_held(r, start, end, map);
+	req->acquired = r->acquired;
+	req->revoked = r->revoked;
+	req->invalidations = r->invalidations;
 	mutex_unlock(&r->lock);
 
 	err = 0;
-	if (map && copy_to_user(u64_to_user_ptr(c.map), map,
-				c.len >> PAGE_SHIFT))
+	if (map && copy_to_user(u64_to_user_ptr(req->map), map,
+				req->len >> PAGE_SHIFT))
 		err = -EFAULT;
 	kvfree(map);
-	if (!err && copy_to_user(uarg, &c, min(usize, sizeof(c))))
-		err = -EFAULT;
 	return err;
 }
 
 /**
  * mtmap_ioctl_atomic() - MTMAP_IOC_ATOMIC
- * @df: the file.
- * @uarg: user pointer to struct mtmap_atomic.
- * @usize: its size, from the ioctl number.
+ * @file: the /dev/mtmap file.
+ * @data: struct mtmap_atomic.
+ * @ctx: the call.
  *
  * Return: 0 or a negative errno, as the uapi header documents.
  */
-long mtmap_ioctl_atomic(struct mtmap_dev_file *df, void __user *uarg,
-			size_t usize)
+long mtmap_ioctl_atomic(struct file *file, void *data,
+			struct mtmap_ioctl_ctx *ctx)
 {
-	struct mtmap_excl_op op;
+	struct mtmap_dev_file *df = file->private_data;
+	struct mtmap_atomic *req = data;
 	struct mtmap_excl_range *r;
 	struct vm_area_struct *vma;
-	struct mtmap_atomic a;
+	struct mtmap_excl_op op;
 	unsigned long addr;
 	bool taken = false;
 	int err;
 
-	err = mtmap_excl_copy_in(&a, sizeof(a), MTMAP_ATOMIC_SIZE_VER0, uarg,
-				 usize);
-	if (err)
-		return err;
-	if (a.flags || a.reserved0 || a.reserved[0] || a.reserved[1])
+	if (req->flags || req->reserved0 || req->reserved[0] ||
+	    req->reserved[1]) {
+		mtmap_ioctl_refuse(ctx, "flags or reserved not zero");
 		return -EINVAL;
-	if (a.op > MTMAP_ATOMIC_XCHG || !IS_ALIGNED(a.addr, sizeof(u64)))
+	}
+	addr = req->addr;
+	if (req->op > MTMAP_ATOMIC_XCHG || !IS_ALIGNED(req->addr, sizeof(u64)) ||
+	    addr != req->addr) {
+		mtmap_ioctl_refuse(ctx, "op %u at %#llx: unknown op or misaligned address",
+				   req->op, req->addr);
 		return -EINVAL;
-	addr = a.addr;
-	if (addr != a.addr)
-		return -EINVAL;
+	}
+	mtmap_ioctl_refuse(ctx, "op %u at %#lx", req->op, addr);
 	r = mtmap_excl_lookup(df, addr & PAGE_MASK,
 			      (addr & PAGE_MASK) + PAGE_SIZE, &err);
 	if (!r)
 		return err;
 	op = (struct mtmap_excl_op){
-		.op = a.op, .value = a.value, .compare = a.compare,
+		.op = req->op, .value = req->value, .compare = req->compare,
 	};
 
 	/* The common case: still held, no mm lock needed. */
@@ -281,31 +278,9 @@ long mtmap_ioctl_atomic(struct mtmap_dev_file *df, void __user *uarg,
 			return err;
 	}
 
-	a.old = op.old;
-	a.result = taken ? MTMAP_ATOMIC_REACQUIRED : 0;
-	if (copy_to_user(uarg, &a, min(usize, sizeof(a))))
-		return -EFAULT;
+	req->old = op.old;
+	req->result = taken ? MTMAP_ATOMIC_REACQUIRED : 0;
 	return 0;
-}
-
-#else /* !MTMAP_HAVE_EXCLUSIVE */
-
-long mtmap_ioctl_exclusive(struct mtmap_dev_file *df, void __user *uarg,
-			   size_t usize)
-{
-	return -EOPNOTSUPP;
-}
-
-long mtmap_ioctl_check_exclusive(struct mtmap_dev_file *df, void __user *uarg,
-				 size_t usize)
-{
-	return -EOPNOTSUPP;
-}
-
-long mtmap_ioctl_atomic(struct mtmap_dev_file *df, void __user *uarg,
-			size_t usize)
-{
-	return -EOPNOTSUPP;
 }
 
 #endif /* MTMAP_HAVE_EXCLUSIVE */

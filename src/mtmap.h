@@ -179,12 +179,6 @@ int mtmap_fs_init(void);
 void mtmap_fs_exit(void);
 void mtmap_buffer_walk(void (*fn)(struct mtmap_buffer *buf, void *arg),
 		       void *arg);
-void mtmap_buffer_log_alias(struct mtmap_buffer *buf, const char *op,
-			    pgoff_t pgoff, unsigned long npages, u32 cur,
-			    u32 want);
-
-/* buffer_ioctl.c */
-long mtmap_buffer_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* Type a mapping asked for with MTMAP_MMAP_OFFSET(), or -1 for none. */
 static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
