@@ -49,6 +49,7 @@ static int mtmap_buffer_convert_batch(struct mtmap_buffer *buf,
 	struct mtmap_convert *cv = arg;
 	int err;
 
+	lockdep_assert_held_write(&buf->map_lock);
 	err = mtmap_track_set_type(&buf->owner, pages, n, cv->from, cv->to);
 	if (!err)
 		cv->done += n;
@@ -64,6 +65,7 @@ static int mtmap_buffer_unconvert_batch(struct mtmap_buffer *buf,
 	u32 owner;
 	int t;
 
+	lockdep_assert_held_write(&buf->map_lock);
 	/* Undo only the pages a failed change already converted. */
 	for (i = 0; i < n; i++) {
 		t = mtmap_track_lookup(pages[i], &owner);

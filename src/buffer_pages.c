@@ -47,6 +47,7 @@ struct page *mtmap_buffer_get_or_alloc_page(struct mtmap_buffer *buf, pgoff_t id
 {
 	struct page *page;
 
+	lockdep_assert_held_read(&buf->map_lock);
 	page = mtmap_huge_lookup(buf, idx) ?: mtmap_buffer_page(buf, idx);
 	if (page)
 		return page;

@@ -137,6 +137,7 @@ int mtmap_excl_vmas_ok(struct mm_struct *mm, unsigned long start,
 	unsigned long addr;
 	int err;
 
+	mmap_assert_locked(mm);
 	for (addr = start; addr < end; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
 		if (!vma || vma->vm_start > addr)
@@ -219,9 +220,12 @@ static int mtmap_excl_split(struct mm_struct *mm, unsigned long addr)
 void mtmap_excl_run(struct mtmap_excl_range *r, unsigned long addr,
 		    struct mtmap_excl_op *op)
 {
-	struct page *page = r->pages[(addr - r->start) >> PAGE_SHIFT];
-	u64 *kaddr = kmap_local_page(page);
+	struct page *page;
+	u64 *kaddr;
 
+	lockdep_assert_held(&r->lock);
+	page = r->pages[(addr - r->start) >> PAGE_SHIFT];
+	kaddr = kmap_local_page(page);
 	/*
 	 * The CPU cannot reach the page (its PTE is device-exclusive) and
 	 * cannot get it back before the notifier has taken range->lock,
@@ -257,6 +261,7 @@ int mtmap_excl_acquire(struct mtmap_excl_range *r, struct mm_struct *mm,
 	bool held;
 	int err;
 
+	mmap_assert_locked(mm);
 	*taken = false;
 	/* Nobody else sets our held bit while we hold acquire_lock. */
 	mutex_lock(&r->acquire_lock);

@@ -40,6 +40,7 @@ static int mtmap_excl_check_span(struct mtmap_ioctl_ctx *ctx, u64 addr,
 /* Bind @df to the caller's mm on first use; refuse any other mm. */
 static int mtmap_excl_bind(struct mtmap_dev_file *df, bool bind)
 {
+	lockdep_assert_held(&df->lock);
 	if (!df->mm) {
 		if (!bind)
 			return -ENOENT;
@@ -56,6 +57,7 @@ static unsigned long mtmap_excl_count_held(struct mtmap_excl_range *r,
 	unsigned long i, first = (start - r->start) >> PAGE_SHIFT;
 	unsigned long n = (end - start) >> PAGE_SHIFT, held = 0;
 
+	lockdep_assert_held(&r->lock);
 	for (i = 0; i < n; i++) {
 		bool h = test_bit(first + i, r->held);
 

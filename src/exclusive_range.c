@@ -89,6 +89,7 @@ struct mtmap_excl_range *mtmap_excl_range_find(struct mtmap_dev_file *df,
 {
 	struct mtmap_excl_range *r;
 
+	lockdep_assert_held(&df->lock);
 	list_for_each_entry(r, &df->ranges, node) {
 		if (r->end <= start || r->start >= end)
 			continue;
@@ -113,6 +114,7 @@ int mtmap_excl_range_insert(struct mtmap_dev_file *df, struct mtmap_excl_range *
 {
 	struct mtmap_excl_range *pos;
 
+	lockdep_assert_held(&df->lock);
 	list_for_each_entry(pos, &df->ranges, node) {
 		if (pos->end <= r->start)
 			continue;
@@ -137,6 +139,7 @@ void mtmap_excl_mark_held(struct mtmap_excl_range *r, unsigned long addr,
 {
 	unsigned long i = (addr - r->start) >> PAGE_SHIFT;
 
+	lockdep_assert_held(&r->lock);
 	r->pages[i] = page;
 	__set_bit(i, r->held);
 	__clear_bit(i, r->pending);
@@ -160,6 +163,7 @@ unsigned long mtmap_excl_revoke(struct mtmap_excl_range *r,
 {
 	unsigned long first, last, i, n = 0;
 
+	lockdep_assert_held(&r->lock);
 	r->invalidations++;
 	start = max(start, r->start);
 	end = min(end, r->end);

@@ -114,6 +114,7 @@ static vm_fault_t mtmap_map_one(struct mtmap_buffer *buf, struct vm_fault *vmf,
 	struct mtmap_ptes p = { .vma = vmf->vma };
 	struct page *page;
 
+	lockdep_assert_held_read(&buf->map_lock);
 	page = mtmap_buffer_get_or_alloc_page(buf, idx);
 	if (IS_ERR(page))
 		return vmf_error(PTR_ERR(page));
@@ -137,6 +138,7 @@ static void mtmap_prefault(struct mtmap_buffer *buf, struct vm_area_struct *vma,
 	unsigned int i, k, want;
 	struct page *page;
 
+	lockdep_assert_held_read(&buf->map_lock);
 	p.prot = mtmap_map_prot(buf, vma, !buf->dirty);
 	for (i = 0; i < n; i += k) {
 		want = min_t(unsigned int, n - i, MTMAP_MAP_CHUNK);

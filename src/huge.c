@@ -75,6 +75,8 @@ static struct folio *mtmap_huge_alloc(struct mtmap_buffer *buf, pgoff_t chunk)
 	struct page **pages;
 	int err;
 
+	lockdep_assert_held_read(&buf->map_lock);
+	lockdep_assert_held(&buf->lock);
 	/* Only a chunk none of whose pages exist yet can become huge. */
 	if (memchr_inv(&buf->pages[first], 0, MTMAP_HUGE_NR * sizeof(*buf->pages)))
 		return NULL;

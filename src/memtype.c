@@ -258,6 +258,7 @@ static int mtmap_track_detect(const char *op, struct mtmap_owner *o,
 	void *want = type == MTMAP_MEMTYPE_WB ? NULL : mtmap_entry(o, type);
 	unsigned int i;
 
+	lockdep_assert_held(&mtmap_track_lock);
 	for (i = 0; i < n; i++) {
 		void *cur = xa_load(&mtmap_track, page_to_pfn(pages[i]));
 
@@ -280,6 +281,7 @@ static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
 	unsigned int i;
 	int err;
 
+	lockdep_assert_held(&mtmap_track_lock);
 	for (i = 0; i < n; i++) {
 		if (type == MTMAP_MEMTYPE_WB) {
 			xa_erase(&mtmap_track, page_to_pfn(pages[i]));

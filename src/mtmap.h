@@ -65,6 +65,26 @@ struct mtmap_placement {
 			unsigned int n, u32 type);
 };
 
+/*
+ * Buffer-side lock order, outermost first:
+ *
+ *   mtmap_buffers_lock (buffer.c)  the list of buffers, for debugfs
+ *     mmap_lock or the VMA lock    taken by the core before ->fault/->mmap
+ *       mtmap_buffer.map_lock      read: a fault maps; write: the memory
+ *                                  type changes or dirty bits are taken
+ *         mtmap_buffer.lock        huge buffers: one chunk, folio or pages
+ *           mtmap_pool.lock  |     (spinlock) a pool's free list
+ *           mtmap_track_lock |     (memtype.c) the memory-type table;
+ *                                  never nested in each other
+ *             PTE/PMD lock         written by the fault under map_lock
+ *
+ * A fault holds map_lock for read from the page lookup to the last PTE
+ * it writes, so that a type change (map_lock for write: zap, convert) can
+ * never leave a PTE of the old type. The pool shrinker takes pool locks
+ * and mtmap_track_lock from reclaim, which is why conversions under
+ * mtmap_track_lock allocate with memalloc_nofs_save().
+ */
+
 /**
  * struct mtmap_buffer - one buffer, owned by its file
  * @file: the buffer's file; its private_data points back here.

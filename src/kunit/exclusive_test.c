@@ -109,6 +109,8 @@ static void revoke_counts_held_pages(struct kunit *test)
 	static const unsigned int held[] = { 0, 1, 5, 15 };
 	unsigned int i;
 
+	/* As the acquire path and the notifier do. */
+	mutex_lock(&r->lock);
 	KUNIT_EXPECT_EQ(test, r->end, addr_of(NPAGES));
 	for (i = 0; i < ARRAY_SIZE(held); i++)
 		mtmap_excl_mark_held(r, addr_of(held[i]), ctx->page);
@@ -144,6 +146,7 @@ static void revoke_counts_held_pages(struct kunit *test)
 
 	/* Re-acquisition counts again. */
 	mtmap_excl_mark_held(r, addr_of(5), ctx->page);
+	mutex_unlock(&r->lock);
 	KUNIT_EXPECT_EQ(test, r->acquired, 5ULL);
 	KUNIT_EXPECT_TRUE(test, test_bit(5, r->held));
 }
@@ -153,6 +156,7 @@ static void revoke_voids_pending_grants(struct kunit *test)
 	struct excl_ctx *ctx = test->priv;
 	struct mtmap_excl_range *r = ctx->r;
 
+	mutex_lock(&r->lock);
 	/* A grant in flight for page 3 and 9; only page 3 is invalidated. */
 	__set_bit(3, r->pending);
 	__set_bit(9, r->pending);
@@ -161,6 +165,7 @@ static void revoke_voids_pending_grants(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, test_bit(9, r->pending));
 	/* A completed grant clears its pending bit. */
 	mtmap_excl_mark_held(r, addr_of(9), ctx->page);
+	mutex_unlock(&r->lock);
 	KUNIT_EXPECT_FALSE(test, test_bit(9, r->pending));
 	KUNIT_EXPECT_TRUE(test, test_bit(9, r->held));
 }
@@ -179,6 +184,8 @@ static void range_list_lookup(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_NOT_NULL(test, bad);
+	/* As the ioctls do. */
+	mutex_lock(&df->lock);
 	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(df, b), 0);
 	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(df, a), 0);
 	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(df, c), 0);
@@ -210,6 +217,7 @@ static void range_list_lookup(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, mtmap_excl_range_find(df, BASE - PAGE_SIZE,
 						      addr_of(NPAGES + 1), &err));
 	KUNIT_EXPECT_EQ(test, err, -EEXIST);
+	mutex_unlock(&df->lock);
 	/* a, b and c now belong to df: freed with it in exit. */
 }
 
