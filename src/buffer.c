@@ -110,7 +110,7 @@ static void mtmap_buffer_free(struct mtmap_buffer *buf)
 	mutex_unlock(&mtmap_buffers_lock);
 
 	xa_for_each(&buf->huge, chunk, folio)
-		mtmap_huge_release(buf, folio);
+		buf->placement->release_huge(buf, folio);
 	xa_destroy(&buf->huge);
 	if (mtmap_buffer_batched(buf, false, mtmap_buffer_release_batch, NULL)) {
 		/* No memory for a batch array: give pages back one by one. */

@@ -96,7 +96,7 @@ long mtmap_ioctl_set_memtype(struct file *file, void *data,
 	int err;
 
 	if (req->flags || req->reserved[0] || req->reserved[1] ||
-	    mtmap_validate_memtype(req->memtype, &why)) {
+	    buf->placement->check_memtype(req->memtype, &why)) {
 		mtmap_ioctl_refuse(ctx, "memtype %u: %s", req->memtype, why);
 		return -EINVAL;
 	}

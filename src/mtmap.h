@@ -49,20 +49,30 @@ struct mtmap_owner {
  * struct mtmap_placement - where a buffer's pages come from
  * @name: short name for logs and debugfs.
  * @id: the MTMAP_PLACEMENT_* value userspace asks for.
+ * @check_memtype: 0 if buffers of this placement can have the
+ *	MTMAP_MEMTYPE_* @memtype, else -EINVAL with a reason in *@why.
  * @alloc: return one zeroed page for @buf, already of the buffer's memory
  *	type and owned by it, or an ERR_PTR().
  * @release: give back @n pages of type @type; called only when no user
  *	mapping can reach them any more.
+ * @alloc_huge: return one zeroed PMD-order folio for @buf, of its memory
+ *	type and owned by it, or NULL (the caller falls back to 4 KiB
+ *	pages). Called with @buf->lock held.
+ * @release_huge: give back a folio from @alloc_huge, of the buffer's
+ *	current type, that no user mapping can reach any more.
  *
- * System RAM is the first placement; device-private and PCI BAR memory
- * plug in here without touching the buffer or fault code.
+ * System RAM is the first placement (placement.c); device-private and
+ * PCI BAR memory plug in here without touching the buffer or fault code.
  */
 struct mtmap_placement {
 	const char *name;
 	u32 id;
+	int (*check_memtype)(u32 memtype, const char **why);
 	struct page *(*alloc)(struct mtmap_buffer *buf);
 	void (*release)(struct mtmap_buffer *buf, struct page **pages,
 			unsigned int n, u32 type);
+	struct folio *(*alloc_huge)(struct mtmap_buffer *buf);
+	void (*release_huge)(struct mtmap_buffer *buf, struct folio *folio);
 };
 
 /*
@@ -208,7 +218,6 @@ static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
 
 /* huge.c */
 struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx);
-void mtmap_huge_release(struct mtmap_buffer *buf, struct folio *folio);
 long mtmap_huge_fault_count(void);
 vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order);
 unsigned long mtmap_get_unmapped_area(struct file *file, unsigned long addr,
