@@ -25,12 +25,8 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
+#include "ioctl.h"
 #include "mtmap.h"
-
-#define MTMAP_BATCH 512
-
-typedef int (*mtmap_batch_fn)(struct mtmap_buffer *buf, struct page **pages,
-			      unsigned int n, void *arg);
 
 /* "mtmp": identifies our pseudo filesystem in statfs(). */
 #define MTMAP_FS_MAGIC 0x6d746d70
@@ -96,132 +92,6 @@ void mtmap_fs_exit(void)
 	kern_unmount(mtmap_mnt);
 }
 
-/*
- * Allocate the page at @idx and install it unless a racing fault got
- * there first, in which case ours goes back and theirs is returned.
- * cmpxchg() is fully ordered: the page is zeroed before anyone sees it.
- */
-static struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx)
-{
-	struct page *page, *old;
-
-	page = buf->placement->alloc(buf);
-	if (IS_ERR(page))
-		return page;
-	old = cmpxchg(&buf->pages[idx], NULL, page);
-	if (old) {
-		buf->placement->release(buf, &page, 1, buf->memtype);
-		return old;
-	}
-	atomic_long_inc(&buf->populated);
-	return page;
-}
-
-/**
- * mtmap_buffer_get_page() - find or allocate the page at @idx
- * @buf: the buffer
- * @idx: page index, below @buf->npages
- *
- * Racing callers for one index get the same page; it is allocated once.
- * The caller holds @buf->map_lock for read, so the buffer's memory type
- * cannot change under it.
- *
- * Return: the page (the buffer keeps its reference) or an ERR_PTR().
- */
-struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx)
-{
-	struct page *page;
-
-	page = mtmap_huge_lookup(buf, idx) ?: mtmap_buffer_page(buf, idx);
-	if (page)
-		return page;
-
-	/*
-	 * A chunk of a huge buffer must not get 4 KiB pages while it is
-	 * becoming one folio: both allocations are serialised by @buf->lock.
-	 */
-	if (buf->flags & MTMAP_CREATE_HUGE) {
-		mutex_lock(&buf->lock);
-		page = mtmap_huge_lookup(buf, idx) ?: mtmap_buffer_page(buf, idx);
-		if (!page)
-			page = mtmap_buffer_install(buf, idx);
-		mutex_unlock(&buf->lock);
-		return page;
-	}
-	/*
-	 * Otherwise no lock: the first touch of a page takes no lock of the
-	 * buffer's, and losing the race (two threads touching one new page)
-	 * is rare.
-	 */
-	return mtmap_buffer_install(buf, idx);
-}
-
-/**
- * mtmap_buffer_next_page() - the next existing 4 KiB page of a buffer
- * @buf: the buffer
- * @idx: in: first index to look at; out: the index of the page returned
- *
- * Return: the first page at index *@idx or above, or NULL if none.
- */
-struct page *mtmap_buffer_next_page(struct mtmap_buffer *buf, pgoff_t *idx)
-{
-	struct page *page;
-
-	for (; *idx < buf->npages; (*idx)++) {
-		page = mtmap_buffer_page(buf, *idx);
-		if (page)
-			return page;
-	}
-	return NULL;
-}
-
-/*
- * Call @fn on the buffer's populated 4 KiB pages (and, with @huge, on the
- * pages of its 2 MiB folios too), MTMAP_BATCH at a time, so that
- * memory-type conversions are batched (one TLB flush per call).
- */
-static int mtmap_buffer_batched(struct mtmap_buffer *buf, bool huge,
-				mtmap_batch_fn fn, void *arg)
-{
-	struct folio *folio;
-	struct page **batch;
-	unsigned long idx;
-	struct page *page;
-	unsigned int n = 0, i;
-	int err = 0;
-
-	BUILD_BUG_ON(MTMAP_BATCH % MTMAP_HUGE_NR);
-	batch = kvmalloc_array(MTMAP_BATCH, sizeof(*batch), GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
-	for (idx = 0; (page = mtmap_buffer_next_page(buf, &idx)); idx++) {
-		batch[n++] = page;
-		if (n == MTMAP_BATCH) {
-			err = fn(buf, batch, n, arg);
-			n = 0;
-			if (err)
-				goto out;
-		}
-	}
-	xa_for_each(&buf->huge, idx, folio) {
-		if (!huge)
-			break;
-		if (n + MTMAP_HUGE_NR > MTMAP_BATCH) {
-			err = fn(buf, batch, n, arg);
-			n = 0;
-			if (err)
-				goto out;
-		}
-		for (i = 0; i < MTMAP_HUGE_NR; i++)
-			batch[n++] = folio_page(folio, i);
-	}
-	if (n)
-		err = fn(buf, batch, n, arg);
-out:
-	kvfree(batch);
-	return err;
-}
-
 static int mtmap_buffer_release_batch(struct mtmap_buffer *buf,
 				      struct page **pages, unsigned int n,
 				      void *arg)
@@ -240,7 +110,7 @@ static void mtmap_buffer_free(struct mtmap_buffer *buf)
 	mutex_unlock(&mtmap_buffers_lock);
 
 	xa_for_each(&buf->huge, chunk, folio)
-		mtmap_huge_release(buf, folio);
+		buf->placement->release_huge(buf, folio);
 	xa_destroy(&buf->huge);
 	if (mtmap_buffer_batched(buf, false, mtmap_buffer_release_batch, NULL)) {
 		/* No memory for a batch array: give pages back one by one. */
@@ -257,73 +127,21 @@ static void mtmap_buffer_free(struct mtmap_buffer *buf)
 	kfree(buf);
 }
 
-/* A run of consecutive pfns of one buffer, for debugfs. */
-struct mtmap_run {
-	unsigned long start, last;
-	bool have, ok;
-};
-
-static void mtmap_run_flush(struct seq_file *m, struct mtmap_buffer *buf,
-			    struct mtmap_run *r)
-{
-	if (r->have)
-		mtmap_memtype_show_range(m, r->start, r->last, buf->memtype,
-					 &buf->owner, r->ok);
-	r->have = false;
-}
-
-static void mtmap_run_add(struct seq_file *m, struct mtmap_buffer *buf,
-			  struct mtmap_run *r, unsigned long pfn)
-{
-	if (r->have && pfn != r->last + 1)
-		mtmap_run_flush(m, buf, r);
-	if (!r->have) {
-		r->start = pfn;
-		r->ok = true;
-		r->have = true;
-	}
-	r->last = pfn;
-	if (mtmap_memtype_directmap(pfn_to_page(pfn)) != (int)buf->memtype)
-		r->ok = false;
-}
-
-/* Print @buf's pages as runs of consecutive pfns. */
-static void mtmap_buffer_show_pages(struct seq_file *m, struct mtmap_buffer *buf)
-{
-	struct mtmap_run run = { };
-	struct folio *folio;
-	struct page *page;
-	unsigned long idx;
-	unsigned int i;
-
-	for (idx = 0; (page = mtmap_buffer_next_page(buf, &idx)); idx++)
-		mtmap_run_add(m, buf, &run, page_to_pfn(page));
-	xa_for_each(&buf->huge, idx, folio) {
-		for (i = 0; i < MTMAP_HUGE_NR; i++)
-			mtmap_run_add(m, buf, &run, folio_pfn(folio) + i);
-	}
-	mtmap_run_flush(m, buf, &run);
-}
-
 /**
- * mtmap_buffers_show_wb() - print the pages of every WB buffer, for debugfs
- * @m: seq_file to print to
+ * mtmap_buffer_walk() - call @fn on every live buffer
+ * @fn: the callback; it may sleep, and must not create or free buffers
+ * @arg: passed to @fn
  *
- * WB pages are not in the memory-type table (WB is the untracked state),
- * so they are listed from their buffers.
+ * For debugfs: buffers cannot be freed while @fn runs.
  */
-void mtmap_buffers_show_wb(struct seq_file *m)
+void mtmap_buffer_walk(void (*fn)(struct mtmap_buffer *buf, void *arg),
+		       void *arg)
 {
 	struct mtmap_buffer *buf;
 
 	mutex_lock(&mtmap_buffers_lock);
-	list_for_each_entry(buf, &mtmap_buffers, node) {
-		/* No type change while the pages are printed. */
-		down_read(&buf->map_lock);
-		if (buf->memtype == MTMAP_MEMTYPE_WB)
-			mtmap_buffer_show_pages(m, buf);
-		up_read(&buf->map_lock);
-	}
+	list_for_each_entry(buf, &mtmap_buffers, node)
+		fn(buf, arg);
 	mutex_unlock(&mtmap_buffers_lock);
 }
 
@@ -393,203 +211,6 @@ static int mtmap_buffer_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_page_prot = mtmap_memtype_pgprot(buf->memtype, vma->vm_page_prot);
 	vma->vm_ops = buf->dirty ? &mtmap_vm_ops_dirty : &mtmap_vm_ops;
 	return 0;
-}
-
-static long mtmap_ioctl_info(struct mtmap_buffer *buf, void __user *uarg,
-			     size_t usize)
-{
-	struct mtmap_info info = {
-		.size = buf->size,
-		.memtype = READ_ONCE(buf->memtype),
-		.req_memtype = READ_ONCE(buf->req_memtype),
-		.flags = buf->flags,
-		.placement = buf->placement->id,
-		.populated = atomic_long_read(&buf->populated),
-	};
-
-	if (usize < MTMAP_INFO_SIZE_VER0)
-		return -EINVAL;
-	/* A newer, larger struct gets zeroes where this kernel has nothing. */
-	if (usize > sizeof(info) &&
-	    clear_user(uarg + sizeof(info), usize - sizeof(info)))
-		return -EFAULT;
-	if (copy_to_user(uarg, &info, min(usize, sizeof(info))))
-		return -EFAULT;
-	return 0;
-}
-
-struct mtmap_convert {
-	u32 from, to;
-	unsigned long done;	/* pages converted so far */
-};
-
-static int mtmap_buffer_convert_batch(struct mtmap_buffer *buf,
-				      struct page **pages, unsigned int n,
-				      void *arg)
-{
-	struct mtmap_convert *cv = arg;
-	int err;
-
-	err = mtmap_track_set_type(&buf->owner, pages, n, cv->from, cv->to);
-	if (!err)
-		cv->done += n;
-	return err;
-}
-
-static int mtmap_buffer_unconvert_batch(struct mtmap_buffer *buf,
-					struct page **pages, unsigned int n,
-					void *arg)
-{
-	struct mtmap_convert *cv = arg;
-	unsigned int i, k = 0;
-	u32 owner;
-	int t;
-
-	/* Undo only the pages a failed change already converted. */
-	for (i = 0; i < n; i++) {
-		t = mtmap_track_lookup(pages[i], &owner);
-		if (t == -ENOENT)
-			t = MTMAP_MEMTYPE_WB;	/* untracked means WB */
-		if (t == (int)cv->to)
-			pages[k++] = pages[i];
-	}
-	return k ? mtmap_track_set_type(&buf->owner, pages, k, cv->to, cv->from) : 0;
-}
-
-static long mtmap_ioctl_set_memtype(struct mtmap_buffer *buf, void __user *uarg,
-				    size_t usize)
-{
-	struct mtmap_set_memtype req;
-	struct mtmap_convert cv;
-	const char *why = "flags or reserved not zero";
-	u32 eff, t;
-	int err;
-
-	if (usize < MTMAP_SET_MEMTYPE_SIZE_VER0)
-		return -EINVAL;
-	err = copy_struct_from_user(&req, sizeof(req), uarg, usize);
-	if (err)
-		return err;
-	if (req.flags || req.reserved[0] || req.reserved[1] ||
-	    mtmap_validate_memtype(req.memtype, &why)) {
-		pr_notice_ratelimited("%s[%d]: set_memtype %u: %s\n",
-				      current->comm, task_pid_nr(current),
-				      req.memtype, why);
-		return -EINVAL;
-	}
-	eff = mtmap_memtype_effective(req.memtype);
-
-	down_write(&buf->map_lock);
-	/*
-	 * A mapping that asked for a type explicitly keeps getting it: refuse
-	 * any change that would give it another effective type.
-	 */
-	for (t = MTMAP_MEMTYPE_WB; t <= MTMAP_MEMTYPE_WT; t++) {
-		if (atomic_read(&buf->nr_pinned[t]) &&
-		    mtmap_memtype_effective(t) != eff) {
-			mtmap_log_alias(buf, "set_memtype", 0, buf->npages, t,
-					req.memtype);
-			err = -EBUSY;
-			goto out;
-		}
-	}
-	if (eff == buf->memtype)
-		goto done;
-	/*
-	 * No user PTE of the old type may survive the conversion: zap them
-	 * all (in every process); faults wait on map_lock and come back with
-	 * the new type.
-	 */
-	unmap_mapping_range(buf->file->f_mapping, 0, 0, 1);
-	cv = (struct mtmap_convert){ .from = buf->memtype, .to = eff };
-	err = mtmap_buffer_batched(buf, true, mtmap_buffer_convert_batch, &cv);
-	if (err) {
-		if (cv.done)
-			mtmap_buffer_batched(buf, true, mtmap_buffer_unconvert_batch, &cv);
-		goto out;
-	}
-	WRITE_ONCE(buf->memtype, eff);
-done:
-	WRITE_ONCE(buf->req_memtype, req.memtype);
-out:
-	up_write(&buf->map_lock);
-	return err;
-}
-
-static long mtmap_ioctl_get_dirty(struct mtmap_buffer *buf, void __user *uarg,
-				  size_t usize)
-{
-	struct mtmap_get_dirty req;
-	unsigned long *snap;
-	int err;
-
-	if (usize < MTMAP_GET_DIRTY_SIZE_VER0)
-		return -EINVAL;
-	err = copy_struct_from_user(&req, sizeof(req), uarg, usize);
-	if (err)
-		return err;
-	if (!buf->dirty || req.reserved[0] || req.reserved[1] ||
-	    req.bitmap_size < DIV_ROUND_UP(buf->npages, 64) * 8) {
-		pr_notice_ratelimited("%s[%d]: get_dirty: %s\n",
-				      current->comm, task_pid_nr(current),
-				      !buf->dirty ? "buffer does not track dirty pages" :
-				      req.bitmap_size < DIV_ROUND_UP(buf->npages, 64) * 8 ?
-				      "bitmap too small" : "reserved field not zero");
-		return -EINVAL;
-	}
-	snap = bitmap_zalloc(round_up(buf->npages, 64), GFP_KERNEL);
-	if (!snap)
-		return -ENOMEM;
-
-	/*
-	 * Write-protect (zap) first, then take the bits, both with faults
-	 * excluded: every write after this point faults and lands in the
-	 * next report.
-	 */
-	down_write(&buf->map_lock);
-	unmap_mapping_range(buf->file->f_mapping, 0, 0, 1);
-	bitmap_copy(snap, buf->dirty, buf->npages);
-	bitmap_zero(buf->dirty, buf->npages);
-	up_write(&buf->map_lock);
-
-	req.dirty = bitmap_weight(snap, buf->npages);
-	err = -EFAULT;
-	/* On 64-bit, an unsigned long bitmap is the uAPI's __u64 words. */
-	if (copy_to_user(u64_to_user_ptr(req.bitmap), snap,
-			 DIV_ROUND_UP(buf->npages, 64) * 8))
-		goto out;
-	if (copy_to_user(uarg, &req, min(usize, sizeof(req))))
-		goto out;
-	err = 0;
-out:
-	bitmap_free(snap);
-	return err;
-}
-
-static long mtmap_buffer_ioctl(struct file *file, unsigned int cmd,
-			       unsigned long arg)
-{
-	struct mtmap_buffer *buf = file->private_data;
-	void __user *uarg = (void __user *)arg;
-
-	if (_IOC_TYPE(cmd) != MTMAP_IOC_MAGIC)
-		return -ENOTTY;
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(MTMAP_IOC_INFO):
-		if (_IOC_DIR(cmd) != _IOC_READ)
-			return -ENOTTY;
-		return mtmap_ioctl_info(buf, uarg, _IOC_SIZE(cmd));
-	case _IOC_NR(MTMAP_IOC_GET_DIRTY):
-		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
-			return -ENOTTY;
-		return mtmap_ioctl_get_dirty(buf, uarg, _IOC_SIZE(cmd));
-	case _IOC_NR(MTMAP_IOC_SET_MEMTYPE):
-		if (_IOC_DIR(cmd) != _IOC_WRITE)
-			return -ENOTTY;
-		return mtmap_ioctl_set_memtype(buf, uarg, _IOC_SIZE(cmd));
-	default:
-		return -ENOTTY;
-	}
 }
 
 static const struct file_operations mtmap_buffer_fops = {

@@ -15,23 +15,110 @@
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 
 #include "mtmap.h"
 
 static struct dentry *mtmap_debugfs_dir;
 
+/*
+ * A run of consecutive pfns with one owner and one type: one line of
+ * "memtypes". The owner is copied at the start of the run, so that the
+ * line can be printed after the lock that kept the owner alive is gone.
+ */
+struct mtmap_pfn_run {
+	struct seq_file *m;
+	unsigned long start, last;
+	u32 type, owner_id;
+	const char *kind;
+	char name[sizeof_field(struct mtmap_owner, name)];
+	int maps;
+	bool have, ok;
+};
+
+static void mtmap_run_flush(struct mtmap_pfn_run *r)
+{
+	if (r->have)
+		seq_printf(r->m, "%#lx-%#lx %s %s:%s %d %s\n", r->start, r->last,
+			   mtmap_memtype_name(r->type), r->kind, r->name,
+			   r->maps, r->ok ? "ok" : "MISMATCH");
+	r->have = false;
+}
+
+/*
+ * Extend the run by @pfn, or print it and start another. Every page's
+ * direct map is read afresh: "ok" only if all of them have @type.
+ */
+static void mtmap_run_add(void *arg, unsigned long pfn, u32 type,
+			  u32 owner_id, const struct mtmap_owner *o)
+{
+	struct mtmap_pfn_run *r = arg;
+
+	if (r->have && (pfn != r->last + 1 || type != r->type ||
+			owner_id != r->owner_id))
+		mtmap_run_flush(r);
+	if (!r->have) {
+		r->start = pfn;
+		r->type = type;
+		r->owner_id = owner_id;
+		r->kind = o ? o->kind : "?";
+		strscpy(r->name, o ? o->name : "?", sizeof(r->name));
+		r->maps = o && o->nr_maps ? atomic_read(o->nr_maps) : 0;
+		r->ok = true;
+		r->have = true;
+	}
+	r->last = pfn;
+	if (mtmap_memtype_directmap(pfn_to_page(pfn)) !=
+	    (int)mtmap_memtype_effective(type))
+		r->ok = false;
+}
+
+/*
+ * WB pages are not in the memory-type table (WB is the untracked state),
+ * so they are listed from their buffers.
+ */
+static void mtmap_run_add_wb_buffer(struct mtmap_buffer *buf, void *arg)
+{
+	struct folio *folio;
+	struct page *page;
+	unsigned long idx;
+	unsigned int i;
+
+	/* No type change while the pages are printed. */
+	down_read(&buf->map_lock);
+	if (buf->memtype == MTMAP_MEMTYPE_WB) {
+		for (idx = 0; (page = mtmap_buffer_next_page(buf, &idx)); idx++)
+			mtmap_run_add(arg, page_to_pfn(page), buf->memtype,
+				      buf->owner.id, &buf->owner);
+		xa_for_each(&buf->huge, idx, folio) {
+			for (i = 0; i < MTMAP_HUGE_NR; i++)
+				mtmap_run_add(arg, folio_pfn(folio) + i,
+					      buf->memtype, buf->owner.id,
+					      &buf->owner);
+		}
+	}
+	up_read(&buf->map_lock);
+	mtmap_run_flush(arg);
+}
+
+/* The tracked (WC/UC-) ranges first, then the pages of WB buffers. */
 static int mtmap_memtypes_show(struct seq_file *m, void *unused)
 {
-	mtmap_track_show(m);
-	mtmap_buffers_show_wb(m);
+	struct mtmap_pfn_run run = { .m = m };
+
+	seq_puts(m, "# pfn-range type owner maps directmap\n");
+	mtmap_track_walk(mtmap_run_add, &run);
+	mtmap_run_flush(&run);
+	mtmap_buffer_walk(mtmap_run_add_wb_buffer, &run);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mtmap_memtypes);
 
 static int mtmap_pools_dbg_show(struct seq_file *m, void *unused)
 {
-	mtmap_pools_show(m);
+	mtmap_pool_show(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mtmap_pools_dbg);
@@ -46,7 +133,7 @@ DEFINE_SHOW_ATTRIBUTE(mtmap_faults);
 static ssize_t mtmap_drain_write(struct file *file, const char __user *ubuf,
 				 size_t len, loff_t *ppos)
 {
-	mtmap_pools_drain();
+	mtmap_pool_drain_all();
 	return len;
 }
 

@@ -8,9 +8,10 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/uaccess.h>
 
 #include "compat.h"
+#include "exclusive.h"
+#include "ioctl.h"
 #include "mtmap.h"
 
 static ushort dev_mode = 0600;
@@ -21,97 +22,59 @@ static ulong max_buffer_mb = 1024;
 module_param(max_buffer_mb, ulong, 0644);
 MODULE_PARM_DESC(max_buffer_mb, "Largest buffer MTMAP_IOC_CREATE accepts, in MiB (default 1024)");
 
-static long mtmap_ioctl_create(void __user *uarg, size_t usize)
+/**
+ * mtmap_ioctl_create() - MTMAP_IOC_CREATE
+ * @file: the /dev/mtmap file.
+ * @data: struct mtmap_create.
+ * @ctx: the call.
+ *
+ * Return: 0 or a negative errno, as the uapi header documents.
+ */
+long mtmap_ioctl_create(struct file *file, void *data,
+			struct mtmap_ioctl_ctx *ctx)
 {
-	struct mtmap_create c;
-	struct file *file;
+	struct mtmap_create *req = data;
+	struct file *buf_file;
 	const char *why;
 	int fd, err;
 
-	if (usize < MTMAP_CREATE_SIZE_VER0) {
-		pr_notice_ratelimited("%s[%d]: create: struct of %zu bytes is older than the first version\n",
-				      current->comm, task_pid_nr(current), usize);
-		return -EINVAL;
-	}
-	err = copy_struct_from_user(&c, sizeof(c), uarg, usize);
+	err = mtmap_validate_create(req, (u64)READ_ONCE(max_buffer_mb) << 20,
+				    &why);
 	if (err) {
-		if (err == -E2BIG)
-			pr_notice_ratelimited("%s[%d]: create: struct has non-zero fields unknown to this kernel\n",
-					      current->comm, task_pid_nr(current));
-		return err;
-	}
-	err = mtmap_validate_create(&c, (u64)READ_ONCE(max_buffer_mb) << 20, &why);
-	if (err) {
-		pr_notice_ratelimited("%s[%d]: create: size %llu memtype %u flags %#x placement %u: %s\n",
-				      current->comm, task_pid_nr(current), c.size,
-				      c.memtype, c.flags, c.placement, why);
+		mtmap_ioctl_refuse(ctx, "size %llu memtype %u flags %#x placement %u: %s",
+				   req->size, req->memtype, req->flags,
+				   req->placement, why);
 		return err;
 	}
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		return fd;
-	file = mtmap_buffer_create(&c);
-	if (IS_ERR(file)) {
+	buf_file = mtmap_buffer_create(req);
+	if (IS_ERR(buf_file)) {
 		put_unused_fd(fd);
-		return PTR_ERR(file);
+		return PTR_ERR(buf_file);
 	}
-	c.fd = fd;
-	if (copy_to_user(uarg, &c, min(usize, sizeof(c)))) {
-		put_unused_fd(fd);
-		fput(file);
-		return -EFAULT;
-	}
-	/* Only now, with nothing left to fail, does the fd become visible. */
-	fd_install(fd, file);
+	req->fd = fd;
+	/* The fd becomes visible only once the result reached userspace. */
+	mtmap_ioctl_install_fd(ctx, fd, buf_file);
 	return 0;
-}
-
-static long mtmap_dev_ioctl(struct file *file, unsigned int cmd,
-			    unsigned long arg)
-{
-	void __user *uarg = (void __user *)arg;
-	struct mtmap_file *mf = file->private_data;
-
-	if (_IOC_TYPE(cmd) != MTMAP_IOC_MAGIC)
-		return -ENOTTY;
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(MTMAP_IOC_CREATE):
-		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
-			return -ENOTTY;
-		return mtmap_ioctl_create(uarg, _IOC_SIZE(cmd));
-	/* Device-exclusive access (src/exclusive.c). */
-	case _IOC_NR(MTMAP_IOC_EXCLUSIVE):
-		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
-			return -ENOTTY;
-		return mtmap_ioctl_exclusive(mf, uarg, _IOC_SIZE(cmd));
-	case _IOC_NR(MTMAP_IOC_CHECK_EXCLUSIVE):
-		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
-			return -ENOTTY;
-		return mtmap_ioctl_check_exclusive(mf, uarg, _IOC_SIZE(cmd));
-	case _IOC_NR(MTMAP_IOC_ATOMIC):
-		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
-			return -ENOTTY;
-		return mtmap_ioctl_atomic(mf, uarg, _IOC_SIZE(cmd));
-	default:
-		return -ENOTTY;
-	}
 }
 
 /* Per-open state: the device-exclusive ranges of this file. */
 static int mtmap_dev_open(struct inode *inode, struct file *file)
 {
-	struct mtmap_file *mf = mtmap_file_alloc();
+	struct mtmap_dev_file *df = mtmap_dev_file_alloc();
 
-	if (!mf)
+	if (!df)
 		return -ENOMEM;
-	file->private_data = mf;
+	file->private_data = df;
 	return 0;
 }
 
 static int mtmap_dev_release(struct inode *inode, struct file *file)
 {
-	mtmap_file_free(file->private_data);
+	mtmap_dev_file_free(file->private_data);
 	return 0;
 }
 
@@ -146,7 +109,7 @@ static int __init mtmap_init(void)
 		return -EINVAL;
 	}
 
-	err = mtmap_pools_init();
+	err = mtmap_pool_init();
 	if (err)
 		return err;
 	err = mtmap_fs_init();
@@ -162,7 +125,7 @@ err_fs:
 	mtmap_debugfs_exit();
 	mtmap_fs_exit();
 err_pools:
-	mtmap_pools_exit();
+	mtmap_pool_exit();
 	return err;
 }
 
@@ -171,7 +134,7 @@ static void __exit mtmap_exit(void)
 	misc_deregister(&mtmap_misc);
 	mtmap_debugfs_exit();
 	mtmap_fs_exit();
-	mtmap_pools_exit();
+	mtmap_pool_exit();
 }
 
 module_init(mtmap_init);

@@ -114,7 +114,8 @@ static vm_fault_t mtmap_map_one(struct mtmap_buffer *buf, struct vm_fault *vmf,
 	struct mtmap_ptes p = { .vma = vmf->vma };
 	struct page *page;
 
-	page = mtmap_buffer_get_page(buf, idx);
+	lockdep_assert_held_read(&buf->map_lock);
+	page = mtmap_buffer_get_or_alloc_page(buf, idx);
 	if (IS_ERR(page))
 		return vmf_error(PTR_ERR(page));
 	p.prot = mtmap_map_prot(buf, vmf->vma, writable);
@@ -137,11 +138,12 @@ static void mtmap_prefault(struct mtmap_buffer *buf, struct vm_area_struct *vma,
 	unsigned int i, k, want;
 	struct page *page;
 
+	lockdep_assert_held_read(&buf->map_lock);
 	p.prot = mtmap_map_prot(buf, vma, !buf->dirty);
 	for (i = 0; i < n; i += k) {
 		want = min_t(unsigned int, n - i, MTMAP_MAP_CHUNK);
 		for (k = 0; k < want; k++) {
-			page = mtmap_buffer_get_page(buf, idx + i + k);
+			page = mtmap_buffer_get_or_alloc_page(buf, idx + i + k);
 			if (IS_ERR(page))
 				break;
 			p.pages[k] = page;
@@ -257,7 +259,7 @@ static int mtmap_vm_access(struct vm_area_struct *vma, unsigned long addr,
 	len = min_t(int, len, PAGE_SIZE - off);
 
 	down_read(&buf->map_lock);
-	page = mtmap_buffer_get_page(buf, idx);
+	page = mtmap_buffer_get_or_alloc_page(buf, idx);
 	if (IS_ERR(page)) {
 		up_read(&buf->map_lock);
 		return PTR_ERR(page);

@@ -15,9 +15,7 @@
  * PMD order is counted: debugfs ``faults`` shows the count, and the tests
  * expect a PMD exactly where the kernel asked for one.
  */
-#include <linux/gfp.h>
 #include <linux/mm.h>
-#include <linux/slab.h>
 
 #include "compat.h"
 #include "mtmap.h"
@@ -53,85 +51,32 @@ struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx)
 	return folio ? folio_page(folio, idx & (MTMAP_HUGE_NR - 1)) : NULL;
 }
 
-static struct page **mtmap_huge_pages(struct folio *folio)
-{
-	struct page **pages;
-	unsigned int i;
-
-	pages = kmalloc_array(MTMAP_HUGE_NR, sizeof(*pages), GFP_KERNEL);
-	if (pages) {
-		for (i = 0; i < MTMAP_HUGE_NR; i++)
-			pages[i] = folio_page(folio, i);
-	}
-	return pages;
-}
-
 #ifdef MTMAP_HAVE_HUGE_FAULT
-/* Called with buf->lock held. */
+/*
+ * buf->lock keeps 4 KiB allocations of the chunk out until the folio is
+ * in the xarray; map_lock keeps the buffer's type stable meanwhile.
+ */
 static struct folio *mtmap_huge_alloc(struct mtmap_buffer *buf, pgoff_t chunk)
 {
 	pgoff_t first = chunk << MTMAP_HUGE_ORDER;
 	struct folio *folio;
-	struct page **pages;
-	int err;
 
+	lockdep_assert_held_read(&buf->map_lock);
+	lockdep_assert_held(&buf->lock);
 	/* Only a chunk none of whose pages exist yet can become huge. */
 	if (memchr_inv(&buf->pages[first], 0, MTMAP_HUGE_NR * sizeof(*buf->pages)))
 		return NULL;
-	folio = folio_alloc(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_ZERO |
-			    __GFP_NOWARN | __GFP_NORETRY, MTMAP_HUGE_ORDER);
+	folio = buf->placement->alloc_huge(buf);
 	if (!folio)
 		return NULL;
-	if (mtmap_track_add_range(&buf->owner, folio_pfn(folio), MTMAP_HUGE_NR))
-		goto err_put;
-	/* All 512 pages in one batch: one TLB flush, one type for the PMD. */
-	if (buf->memtype != MTMAP_MEMTYPE_WB) {
-		pages = mtmap_huge_pages(folio);
-		if (!pages)
-			goto err_put;
-		err = mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
-					   MTMAP_MEMTYPE_WB, buf->memtype);
-		kfree(pages);
-		if (err)
-			goto err_put;
-	}
 	if (xa_err(xa_store(&buf->huge, chunk, folio, GFP_KERNEL))) {
-		mtmap_huge_release(buf, folio);
+		buf->placement->release_huge(buf, folio);
 		return NULL;
 	}
 	atomic_long_add(MTMAP_HUGE_NR, &buf->populated);
 	return folio;
-
-err_put:
-	folio_put(folio);
-	return NULL;
-}
-#endif
-
-/**
- * mtmap_huge_release() - convert a chunk folio back to WB and free it
- * @buf: its buffer
- * @folio: the folio, no longer mapped to userspace
- */
-void mtmap_huge_release(struct mtmap_buffer *buf, struct folio *folio)
-{
-	struct page **pages = mtmap_huge_pages(folio);
-
-	/* Without the array nothing can be converted: leak, never free non-WB. */
-	if (WARN_ON(!pages))
-		return;
-	if (buf->memtype != MTMAP_MEMTYPE_WB &&
-	    WARN_ON(mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
-					 buf->memtype, MTMAP_MEMTYPE_WB)))
-		goto out;
-	if (WARN_ON(mtmap_track_remove(&buf->owner, pages, MTMAP_HUGE_NR)))
-		goto out;
-	folio_put(folio);
-out:
-	kfree(pages);
 }
 
-#ifdef MTMAP_HAVE_HUGE_FAULT
 /**
  * mtmap_vm_huge_fault() - ->huge_fault of buffer mappings
  * @vmf: the fault

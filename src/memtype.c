@@ -20,7 +20,6 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
-#include <linux/seq_file.h>
 #include <linux/set_memory.h>
 #include <linux/xarray.h>
 #include <asm/memtype.h>
@@ -188,15 +187,15 @@ static void mtmap_conflict(const char *op, struct page *page,
 }
 
 /**
- * mtmap_track_add_range() - mtmap_track_add() for consecutive pfns
+ * mtmap_track_check_fresh_range() - mtmap_track_check_fresh() for consecutive pfns
  * @o: the owner they are for
  * @pfn: first pfn, e.g. of a folio straight from the page allocator
  * @n: number of pages
  *
  * Return: 0 or -EBUSY.
  */
-int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
-			  unsigned long n)
+int mtmap_track_check_fresh_range(struct mtmap_owner *o, unsigned long pfn,
+				  unsigned long n)
 {
 	unsigned long k, span;
 
@@ -211,7 +210,7 @@ int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
 }
 
 /**
- * mtmap_track_add() - check that fresh pages really are WB and unowned
+ * mtmap_track_check_fresh() - check that fresh pages really are WB and unowned
  * @o: the owner they are for
  * @pages: pages straight from the page allocator
  * @n: number of pages
@@ -224,13 +223,13 @@ int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
  *
  * The table is not searched: a page in it is always one of ours with a
  * non-WB direct map (set_type() converts under the table lock, and
- * mtmap_track_remove() refuses to let a tracked page go), so the
+ * mtmap_track_check_freeable() refuses to let a tracked page go), so the
  * direct-map check already catches it. It costs one page-table walk per
  * direct-map entry and no lock, which matters on every first touch.
  *
  * Return: 0 or -EBUSY.
  */
-int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n)
+int mtmap_track_check_fresh(struct mtmap_owner *o, struct page **pages, unsigned int n)
 {
 	unsigned long pfn;
 	unsigned int i, j;
@@ -241,24 +240,25 @@ int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n)
 		pfn = page_to_pfn(pages[i]);
 		for (j = i + 1; j < n && page_to_pfn(pages[j]) == pfn + (j - i); j++)
 			;
-		err = mtmap_track_add_range(o, pfn, j - i);
+		err = mtmap_track_check_fresh_range(o, pfn, j - i);
 		if (err)
 			return err;
 	}
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_track_add);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_check_fresh);
 
 /*
  * Detect pass shared by the operations below; called with the lock held.
  * A WB page is expected to be absent from the table.
  */
-static int mtmap_track_check(const char *op, struct mtmap_owner *o,
-			     struct page **pages, unsigned int n, u32 type)
+static int mtmap_track_detect(const char *op, struct mtmap_owner *o,
+			      struct page **pages, unsigned int n, u32 type)
 {
 	void *want = type == MTMAP_MEMTYPE_WB ? NULL : mtmap_entry(o, type);
 	unsigned int i;
 
+	lockdep_assert_held(&mtmap_track_lock);
 	for (i = 0; i < n; i++) {
 		void *cur = xa_load(&mtmap_track, page_to_pfn(pages[i]));
 
@@ -281,6 +281,7 @@ static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
 	unsigned int i;
 	int err;
 
+	lockdep_assert_held(&mtmap_track_lock);
 	for (i = 0; i < n; i++) {
 		if (type == MTMAP_MEMTYPE_WB) {
 			xa_erase(&mtmap_track, page_to_pfn(pages[i]));
@@ -345,7 +346,7 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 	 */
 	nofs = memalloc_nofs_save();
 	mutex_lock(&mtmap_track_lock);
-	err = mtmap_track_check("set_type", o, pages, n, from);
+	err = mtmap_track_detect("set_type", o, pages, n, from);
 	if (err || from == to)
 		goto out;
 	if (from != MTMAP_MEMTYPE_WB) {
@@ -392,7 +393,7 @@ int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 	int err;
 
 	mutex_lock(&mtmap_track_lock);
-	err = mtmap_track_check("transfer", from, pages, n, type);
+	err = mtmap_track_detect("transfer", from, pages, n, type);
 	/* Storing over existing entries: cannot fail. */
 	if (!err && type != MTMAP_MEMTYPE_WB)
 		mtmap_track_commit(to, pages, n, type);
@@ -402,7 +403,7 @@ int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 EXPORT_SYMBOL_IF_KUNIT(mtmap_track_transfer);
 
 /**
- * mtmap_track_remove() - check that pages may go back to the allocator
+ * mtmap_track_check_freeable() - check that pages may go back to the allocator
  * @o: owner of every page
  * @pages: the pages
  * @n: number of pages
@@ -412,17 +413,17 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_transfer);
  *
  * Return: 0 when every page is WB (untracked), or -EBUSY.
  */
-int mtmap_track_remove(struct mtmap_owner *o, struct page **pages,
-		       unsigned int n)
+int mtmap_track_check_freeable(struct mtmap_owner *o, struct page **pages,
+			       unsigned int n)
 {
 	int err;
 
 	mutex_lock(&mtmap_track_lock);
-	err = mtmap_track_check("remove", o, pages, n, MTMAP_MEMTYPE_WB);
+	err = mtmap_track_detect("remove", o, pages, n, MTMAP_MEMTYPE_WB);
 	mutex_unlock(&mtmap_track_lock);
 	return err;
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_track_remove);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_check_freeable);
 
 /**
  * mtmap_track_lookup() - current owner and type of a page
@@ -441,68 +442,28 @@ int mtmap_track_lookup(struct page *page, u32 *owner_id)
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_track_lookup);
 
-static void mtmap_track_show_range(struct seq_file *m, unsigned long start,
-				   unsigned long last, unsigned long v, bool ok)
-{
-	struct mtmap_owner *o = xa_load(&mtmap_owners, v >> MTMAP_TYPE_BITS);
-
-	mtmap_memtype_show_range(m, start, last, v & MTMAP_TYPE_MASK, o, ok);
-}
-
 /**
- * mtmap_memtype_show_range() - print one line of debugfs ``memtypes``
- * @m: seq_file to print to
- * @start: first pfn
- * @last: last pfn
- * @type: MTMAP_MEMTYPE_* of the range
- * @o: owner, or NULL if unknown
- * @ok: whether the direct map of every page has @type
- */
-void mtmap_memtype_show_range(struct seq_file *m, unsigned long start,
-			      unsigned long last, u32 type,
-			      const struct mtmap_owner *o, bool ok)
-{
-	seq_printf(m, "%#lx-%#lx %s %s:%s %d %s\n", start, last,
-		   mtmap_memtype_name(type), o ? o->kind : "?", o ? o->name : "?",
-		   o && o->nr_maps ? atomic_read(o->nr_maps) : 0,
-		   ok ? "ok" : "MISMATCH");
-}
-
-/**
- * mtmap_track_show() - print every tracked (non-WB) range, for debugfs
- * @m: seq_file to print to
+ * mtmap_track_walk() - call @fn on every tracked (non-WB) page, by pfn
+ * @fn: called with the table lock held, so that nothing changes and no
+ *	owner goes away meanwhile; gets @arg, the pfn, its type, its owner's
+ *	id and the owner (NULL if that id is unknown)
+ * @arg: passed to @fn
  *
- * Consecutive pfns with the same owner and type are one line. The last
- * column re-reads the direct map of every page of the range: "ok" when
- * all of them have the tracked type, "MISMATCH" otherwise.
+ * For debugfs. @fn must not call back into the table.
  */
-void mtmap_track_show(struct seq_file *m)
+void mtmap_track_walk(void (*fn)(void *arg, unsigned long pfn, u32 type,
+				 u32 owner_id, const struct mtmap_owner *o),
+		      void *arg)
 {
-	unsigned long pfn, start = 0, last = 0, cur_v = 0;
-	bool have = false, ok = true;
+	unsigned long pfn;
 	void *entry;
 
-	seq_puts(m, "# pfn-range type owner maps directmap\n");
 	mutex_lock(&mtmap_track_lock);
 	xa_for_each(&mtmap_track, pfn, entry) {
 		unsigned long v = xa_to_value(entry);
 
-		if (have && (pfn != last + 1 || v != cur_v)) {
-			mtmap_track_show_range(m, start, last, cur_v, ok);
-			have = false;
-		}
-		if (!have) {
-			start = pfn;
-			cur_v = v;
-			ok = true;
-			have = true;
-		}
-		last = pfn;
-		if (mtmap_memtype_directmap(pfn_to_page(pfn)) !=
-		    mtmap_memtype_effective(v & MTMAP_TYPE_MASK))
-			ok = false;
+		fn(arg, pfn, v & MTMAP_TYPE_MASK, v >> MTMAP_TYPE_BITS,
+		   xa_load(&mtmap_owners, v >> MTMAP_TYPE_BITS));
 	}
-	if (have)
-		mtmap_track_show_range(m, start, last, cur_v, ok);
 	mutex_unlock(&mtmap_track_lock);
 }

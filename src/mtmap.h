@@ -8,7 +8,6 @@
 #include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/list.h>
-#include <linux/mmu_notifier.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
@@ -50,21 +49,51 @@ struct mtmap_owner {
  * struct mtmap_placement - where a buffer's pages come from
  * @name: short name for logs and debugfs.
  * @id: the MTMAP_PLACEMENT_* value userspace asks for.
+ * @check_memtype: 0 if buffers of this placement can have the
+ *	MTMAP_MEMTYPE_* @memtype, else -EINVAL with a reason in *@why.
  * @alloc: return one zeroed page for @buf, already of the buffer's memory
  *	type and owned by it, or an ERR_PTR().
  * @release: give back @n pages of type @type; called only when no user
  *	mapping can reach them any more.
+ * @alloc_huge: return one zeroed PMD-order folio for @buf, of its memory
+ *	type and owned by it, or NULL (the caller falls back to 4 KiB
+ *	pages). Called with @buf->lock held.
+ * @release_huge: give back a folio from @alloc_huge, of the buffer's
+ *	current type, that no user mapping can reach any more.
  *
- * System RAM is the first placement; device-private and PCI BAR memory
- * plug in here without touching the buffer or fault code.
+ * System RAM is the first placement (placement.c); device-private and
+ * PCI BAR memory plug in here without touching the buffer or fault code.
  */
 struct mtmap_placement {
 	const char *name;
 	u32 id;
+	int (*check_memtype)(u32 memtype, const char **why);
 	struct page *(*alloc)(struct mtmap_buffer *buf);
 	void (*release)(struct mtmap_buffer *buf, struct page **pages,
 			unsigned int n, u32 type);
+	struct folio *(*alloc_huge)(struct mtmap_buffer *buf);
+	void (*release_huge)(struct mtmap_buffer *buf, struct folio *folio);
 };
+
+/*
+ * Buffer-side lock order, outermost first:
+ *
+ *   mtmap_buffers_lock (buffer.c)  the list of buffers, for debugfs
+ *     mmap_lock or the VMA lock    taken by the core before ->fault/->mmap
+ *       mtmap_buffer.map_lock      read: a fault maps; write: the memory
+ *                                  type changes or dirty bits are taken
+ *         mtmap_buffer.lock        huge buffers: one chunk, folio or pages
+ *           mtmap_pool.lock  |     (spinlock) a pool's free list
+ *           mtmap_track_lock |     (memtype.c) the memory-type table;
+ *                                  never nested in each other
+ *             PTE/PMD lock         written by the fault under map_lock
+ *
+ * A fault holds map_lock for read from the page lookup to the last PTE
+ * it writes, so that a type change (map_lock for write: zap, convert) can
+ * never leave a PTE of the old type. The pool shrinker takes pool locks
+ * and mtmap_track_lock from reclaim, which is why conversions under
+ * mtmap_track_lock allocate with memalloc_nofs_save().
+ */
 
 /**
  * struct mtmap_buffer - one buffer, owned by its file
@@ -131,38 +160,37 @@ pgprot_t mtmap_memtype_pgprot(u32 type, pgprot_t prot);
 int mtmap_memtype_directmap(struct page *page);
 int mtmap_owner_register(struct mtmap_owner *o);
 void mtmap_owner_unregister(struct mtmap_owner *o);
-int mtmap_track_add(struct mtmap_owner *o, struct page **pages, unsigned int n);
-int mtmap_track_add_range(struct mtmap_owner *o, unsigned long pfn,
-			  unsigned long n);
+int mtmap_track_check_fresh(struct mtmap_owner *o, struct page **pages, unsigned int n);
+int mtmap_track_check_fresh_range(struct mtmap_owner *o, unsigned long pfn,
+				  unsigned long n);
 int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 			 unsigned int n, u32 from, u32 to);
 int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 			 struct page **pages, unsigned int n, u32 type);
-int mtmap_track_remove(struct mtmap_owner *o, struct page **pages,
-		       unsigned int n);
+int mtmap_track_check_freeable(struct mtmap_owner *o, struct page **pages,
+			       unsigned int n);
 int mtmap_track_lookup(struct page *page, u32 *owner_id);
-void mtmap_track_show(struct seq_file *m);
-void mtmap_memtype_show_range(struct seq_file *m, unsigned long start,
-			      unsigned long last, u32 type,
-			      const struct mtmap_owner *o, bool ok);
+void mtmap_track_walk(void (*fn)(void *arg, unsigned long pfn, u32 type,
+				 u32 owner_id, const struct mtmap_owner *o),
+		      void *arg);
 
 /* pool.c */
-struct page *mtmap_page_alloc_typed(struct mtmap_owner *o, u32 type, gfp_t gfp);
-void mtmap_pages_free_typed(struct mtmap_owner *o, struct page **pages,
-			    unsigned int n, u32 type);
-void mtmap_pages_release(struct mtmap_owner *o, struct page **pages,
-			 unsigned int n, u32 type);
-unsigned long mtmap_pools_drain(void);
-void mtmap_pools_show(struct seq_file *m);
-int mtmap_pools_init(void);
-void mtmap_pools_exit(void);
+struct page *mtmap_pool_alloc_page(struct mtmap_owner *o, u32 type, gfp_t gfp);
+void mtmap_pool_free_pages(struct mtmap_owner *o, struct page **pages,
+			   unsigned int n, u32 type);
+void mtmap_pool_release_pages(struct mtmap_owner *o, struct page **pages,
+			      unsigned int n, u32 type);
+unsigned long mtmap_pool_drain_all(void);
+void mtmap_pool_show(struct seq_file *m);
+int mtmap_pool_init(void);
+void mtmap_pool_exit(void);
 
 /* placement.c */
 const struct mtmap_placement *mtmap_placement_get(u32 id);
 
-/* buffer.c */
+/* buffer.c, buffer_pages.c: buffer objects and their pages */
 struct file *mtmap_buffer_create(const struct mtmap_create *c);
-struct page *mtmap_buffer_get_page(struct mtmap_buffer *buf, pgoff_t idx);
+struct page *mtmap_buffer_get_or_alloc_page(struct mtmap_buffer *buf, pgoff_t idx);
 
 /* The 4 KiB page at @idx if it exists. */
 static inline struct page *mtmap_buffer_page(struct mtmap_buffer *buf,
@@ -173,9 +201,14 @@ static inline struct page *mtmap_buffer_page(struct mtmap_buffer *buf,
 }
 
 struct page *mtmap_buffer_next_page(struct mtmap_buffer *buf, pgoff_t *idx);
+int mtmap_buffer_batched(struct mtmap_buffer *buf, bool huge,
+			 int (*fn)(struct mtmap_buffer *buf, struct page **pages,
+				   unsigned int n, void *arg),
+			 void *arg);
 int mtmap_fs_init(void);
 void mtmap_fs_exit(void);
-void mtmap_buffers_show_wb(struct seq_file *m);
+void mtmap_buffer_walk(void (*fn)(struct mtmap_buffer *buf, void *arg),
+		       void *arg);
 
 /* Type a mapping asked for with MTMAP_MMAP_OFFSET(), or -1 for none. */
 static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
@@ -185,7 +218,6 @@ static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
 
 /* huge.c */
 struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx);
-void mtmap_huge_release(struct mtmap_buffer *buf, struct folio *folio);
 long mtmap_huge_fault_count(void);
 vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order);
 unsigned long mtmap_get_unmapped_area(struct file *file, unsigned long addr,
@@ -199,89 +231,5 @@ extern const struct vm_operations_struct mtmap_vm_ops_dirty;
 /* debugfs.c */
 void mtmap_debugfs_init(void);
 void mtmap_debugfs_exit(void);
-
-/* exclusive.c: device-exclusive access, per open /dev/mtmap file */
-
-/**
- * struct mtmap_file - state of one open /dev/mtmap file
- * @lock: protects @mm and @ranges (not the ranges' contents).
- * @mm: address space of every range, bound by the first
- *	MTMAP_IOC_EXCLUSIVE (mmgrab()ed), or NULL.
- * @ranges: struct mtmap_excl_range list, sorted by address, disjoint.
- *
- * The struct's address is the owner mtmap passes to the kernel when it
- * takes a page, so its notifiers can tell their own grants apart.
- */
-struct mtmap_file {
-	struct mutex lock; /* see @lock above */
-	struct mm_struct *mm;
-	struct list_head ranges;
-};
-
-/**
- * struct mtmap_excl_range - one range registered with MTMAP_IOC_EXCLUSIVE
- * @node: entry in mtmap_file.ranges.
- * @mf: the file; also the owner cookie of the range's grants.
- * @notifier: sees every invalidation of [@start, @end) in @mf's mm.
- * @lock: the emulated device's page table lock: held while a page is
- *	marked held and during a device atomic; the notifier takes it to
- *	revoke, so the kernel cannot change a PTE under a device access.
- * @acquire_lock: serialises taking pages, so that two takers of one page
- *	do not revoke each other.
- * @start: first address.
- * @end: address after the last page.
- * @npages: (@end - @start) >> PAGE_SHIFT.
- * @held: bit i set while mtmap holds page i.
- * @pending: bit i set while page i is being taken; any invalidation of
- *	the page clears it, so a grant that raced with one is not trusted.
- * @pages: page i while held (no reference: the notifier clears the bit
- *	before the kernel can free the page).
- * @acquired: grants taken, counting re-acquisitions.
- * @revoked: held pages lost to invalidations.
- * @invalidations: notifier calls other than mtmap's own grants.
- * @registered: @notifier is inserted.
- */
-struct mtmap_excl_range {
-	struct list_head node;
-	struct mtmap_file *mf;
-	struct mmu_interval_notifier notifier;
-	struct mutex lock; /* see @lock above */
-	struct mutex acquire_lock; /* see @acquire_lock above */
-	unsigned long start;
-	unsigned long end;
-	unsigned long npages;
-	unsigned long *held;
-	unsigned long *pending;
-	struct page **pages;
-	u64 acquired;
-	u64 revoked;
-	u64 invalidations;
-	bool registered;
-};
-
-struct mtmap_file *mtmap_file_alloc(void);
-void mtmap_file_free(struct mtmap_file *mf);
-long mtmap_ioctl_exclusive(struct mtmap_file *mf, void __user *uarg,
-			   size_t usize);
-long mtmap_ioctl_check_exclusive(struct mtmap_file *mf, void __user *uarg,
-				 size_t usize);
-long mtmap_ioctl_atomic(struct mtmap_file *mf, void __user *uarg,
-			size_t usize);
-/* bookkeeping, pure and unit tested */
-struct mtmap_excl_range *mtmap_excl_range_alloc(struct mtmap_file *mf,
-						unsigned long start,
-						unsigned long npages);
-void mtmap_excl_range_free(struct mtmap_excl_range *r);
-int mtmap_excl_range_insert(struct mtmap_file *mf, struct mtmap_excl_range *r);
-struct mtmap_excl_range *mtmap_excl_range_find(struct mtmap_file *mf,
-					       unsigned long start,
-					       unsigned long end, int *err);
-void mtmap_excl_mark_held(struct mtmap_excl_range *r, unsigned long addr,
-			  struct page *page);
-unsigned long mtmap_excl_revoke(struct mtmap_excl_range *r,
-				unsigned long start, unsigned long end);
-bool mtmap_excl_event_is_ours(const struct mmu_notifier_range *range,
-			      const struct mtmap_file *mf);
-u64 mtmap_excl_apply(u64 *word, u32 op, u64 value, u64 compare);
 
 #endif /* _MTMAP_H */

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Placements: the backing store of a buffer's pages. System RAM for now.
+ * Placements: where a buffer's pages come from. Every page and folio a
+ * buffer gets is allocated and freed here, through the buffer's struct
+ * mtmap_placement, so that a placement in VRAM or device-private memory
+ * plugs in without touching the buffer, fault or huge-page code.
+ *
+ * System RAM is the only placement so far. Its 4 KiB pages come from the
+ * per-type pools (pool.c), its 2 MiB folios straight from the page
+ * allocator, converted to the buffer's type in one batch.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 
 #include "mtmap.h"
 
@@ -16,20 +24,96 @@
 
 static struct page *mtmap_system_alloc(struct mtmap_buffer *buf)
 {
-	return mtmap_page_alloc_typed(&buf->owner, buf->memtype, MTMAP_SYSTEM_GFP);
+	return mtmap_pool_alloc_page(&buf->owner, buf->memtype, MTMAP_SYSTEM_GFP);
 }
 
 static void mtmap_system_release(struct mtmap_buffer *buf, struct page **pages,
 				 unsigned int n, u32 type)
 {
-	mtmap_pages_free_typed(&buf->owner, pages, n, type);
+	mtmap_pool_free_pages(&buf->owner, pages, n, type);
+}
+
+/* The pages of a chunk folio, for the batched memory-type calls. */
+static struct page **mtmap_huge_pages(struct folio *folio)
+{
+	struct page **pages;
+	unsigned int i;
+
+	pages = kmalloc_array(MTMAP_HUGE_NR, sizeof(*pages), GFP_KERNEL);
+	if (pages) {
+		for (i = 0; i < MTMAP_HUGE_NR; i++)
+			pages[i] = folio_page(folio, i);
+	}
+	return pages;
+}
+
+/*
+ * A zeroed PMD-order folio of the buffer's type. NORETRY: a failure only
+ * means 4 KiB pages, which must not cost a full reclaim first.
+ */
+static struct folio *mtmap_system_alloc_huge(struct mtmap_buffer *buf)
+{
+	struct folio *folio;
+	struct page **pages;
+	int err;
+
+	folio = folio_alloc(MTMAP_SYSTEM_GFP | __GFP_ZERO | __GFP_NORETRY,
+			    MTMAP_HUGE_ORDER);
+	if (!folio)
+		return NULL;
+	if (mtmap_track_check_fresh_range(&buf->owner, folio_pfn(folio),
+					  MTMAP_HUGE_NR))
+		goto err_put;
+	/* All 512 pages in one batch: one TLB flush, one type for the PMD. */
+	if (buf->memtype != MTMAP_MEMTYPE_WB) {
+		pages = mtmap_huge_pages(folio);
+		if (!pages)
+			goto err_put;
+		err = mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
+					   MTMAP_MEMTYPE_WB, buf->memtype);
+		kfree(pages);
+		if (err)
+			goto err_put;
+	}
+	return folio;
+
+err_put:
+	folio_put(folio);
+	return NULL;
+}
+
+static void mtmap_system_release_huge(struct mtmap_buffer *buf,
+				      struct folio *folio)
+{
+	struct page **pages = mtmap_huge_pages(folio);
+
+	/* Without the array nothing can be converted: leak, never free non-WB. */
+	if (WARN_ON(!pages))
+		return;
+	if (buf->memtype != MTMAP_MEMTYPE_WB &&
+	    WARN_ON(mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
+					 buf->memtype, MTMAP_MEMTYPE_WB)))
+		goto out;
+	if (WARN_ON(mtmap_track_check_freeable(&buf->owner, pages,
+					       MTMAP_HUGE_NR)))
+		goto out;
+	folio_put(folio);
+out:
+	kfree(pages);
 }
 
 static const struct mtmap_placement mtmap_placement_system = {
 	.name = "system",
 	.id = MTMAP_PLACEMENT_SYSTEM,
+	.check_memtype = mtmap_validate_memtype,
 	.alloc = mtmap_system_alloc,
 	.release = mtmap_system_release,
+	.alloc_huge = mtmap_system_alloc_huge,
+	.release_huge = mtmap_system_release_huge,
+};
+
+static const struct mtmap_placement *const mtmap_placements[] = {
+	[MTMAP_PLACEMENT_SYSTEM] = &mtmap_placement_system,
 };
 
 /**
@@ -40,10 +124,5 @@ static const struct mtmap_placement mtmap_placement_system = {
  */
 const struct mtmap_placement *mtmap_placement_get(u32 id)
 {
-	switch (id) {
-	case MTMAP_PLACEMENT_SYSTEM:
-		return &mtmap_placement_system;
-	default:
-		return NULL;
-	}
+	return id < ARRAY_SIZE(mtmap_placements) ? mtmap_placements[id] : NULL;
 }

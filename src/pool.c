@@ -75,40 +75,40 @@ static struct mtmap_pool *mtmap_pool_of(u32 type)
 	       type == MTMAP_MEMTYPE_UC_MINUS ? &mtmap_pools[1] : NULL;
 }
 
-static void mtmap_free_wb_pages(struct mtmap_owner *o, struct page **pages,
-				unsigned int n)
+static void mtmap_pool_free_wb(struct mtmap_owner *o, struct page **pages,
+			       unsigned int n)
 {
 	unsigned int i;
 
-	if (WARN_ON(mtmap_track_remove(o, pages, n)))
+	if (WARN_ON(mtmap_track_check_freeable(o, pages, n)))
 		return;	/* leak rather than free a page with a non-WB alias */
 	for (i = 0; i < n; i++)
 		__free_page(pages[i]);
 }
 
 /**
- * mtmap_pages_release() - convert pages back to WB in one batch and free
+ * mtmap_pool_release_pages() - convert pages back to WB in one batch and free
  * @o: owner of every page
  * @pages: the pages, not mapped to userspace
  * @n: number of pages
  * @type: their current memory type
  */
-void mtmap_pages_release(struct mtmap_owner *o, struct page **pages,
-			 unsigned int n, u32 type)
+void mtmap_pool_release_pages(struct mtmap_owner *o, struct page **pages,
+			      unsigned int n, u32 type)
 {
 	if (type != MTMAP_MEMTYPE_WB &&
 	    WARN_ON(mtmap_track_set_type(o, pages, n, type, MTMAP_MEMTYPE_WB)))
 		return;	/* never free a page whose alias may still be non-WB */
-	mtmap_free_wb_pages(o, pages, n);
+	mtmap_pool_free_wb(o, pages, n);
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_pages_release);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_pool_release_pages);
 
 /*
  * Allocate up to @n zeroed WB pages and make them @o's as @type with one
  * conversion. Returns how many pages are in @pages.
  */
-static int mtmap_pages_alloc(struct mtmap_owner *o, struct page **pages,
-			     unsigned int n, u32 type, gfp_t gfp)
+static int mtmap_pool_alloc_fresh(struct mtmap_owner *o, struct page **pages,
+				  unsigned int n, u32 type, gfp_t gfp)
 {
 	unsigned int got, i;
 	int err;
@@ -120,7 +120,7 @@ static int mtmap_pages_alloc(struct mtmap_owner *o, struct page **pages,
 	}
 	if (!got)
 		return -ENOMEM;
-	err = mtmap_track_add(o, pages, got);
+	err = mtmap_track_check_fresh(o, pages, got);
 	if (err)
 		goto err_free;
 	if (type == MTMAP_MEMTYPE_WB)
@@ -128,7 +128,7 @@ static int mtmap_pages_alloc(struct mtmap_owner *o, struct page **pages,
 	/* Zeroed while WB; set_pages_array_*() flushes the caches first. */
 	err = mtmap_track_set_type(o, pages, got, MTMAP_MEMTYPE_WB, type);
 	if (err) {
-		mtmap_free_wb_pages(o, pages, got);
+		mtmap_pool_free_wb(o, pages, got);
 		return err;
 	}
 	return got;
@@ -140,7 +140,7 @@ err_free:
 }
 
 /**
- * mtmap_page_alloc_typed() - one zeroed page of @type, owned by @o
+ * mtmap_pool_alloc_page() - one zeroed page of @type, owned by @o
  * @o: the new owner
  * @type: MTMAP_MEMTYPE_WB, _WC or _UC_MINUS
  * @gfp: allocation flags for fresh pages
@@ -152,7 +152,7 @@ err_free:
  *
  * Return: the page, already of @type in the direct map, or an ERR_PTR().
  */
-struct page *mtmap_page_alloc_typed(struct mtmap_owner *o, u32 type, gfp_t gfp)
+struct page *mtmap_pool_alloc_page(struct mtmap_owner *o, u32 type, gfp_t gfp)
 {
 	struct mtmap_pool *pool = mtmap_pool_of(type);
 	struct page **batch, *page = NULL;
@@ -160,7 +160,7 @@ struct page *mtmap_page_alloc_typed(struct mtmap_owner *o, u32 type, gfp_t gfp)
 	int got, err;
 
 	if (type == MTMAP_MEMTYPE_WB || !pool || !READ_ONCE(use_pools)) {
-		got = mtmap_pages_alloc(o, &page, 1, type, gfp);
+		got = mtmap_pool_alloc_fresh(o, &page, 1, type, gfp);
 		return got < 0 ? ERR_PTR(got) : page;
 	}
 
@@ -181,12 +181,12 @@ struct page *mtmap_page_alloc_typed(struct mtmap_owner *o, u32 type, gfp_t gfp)
 	batch = kvmalloc_array(n, sizeof(*batch), GFP_KERNEL);
 	if (!batch)
 		return ERR_PTR(-ENOMEM);
-	got = mtmap_pages_alloc(&pool->owner, batch, n, type,
-				(gfp & ~(__GFP_ZERO | __GFP_ACCOUNT)) | __GFP_NORETRY);
+	got = mtmap_pool_alloc_fresh(&pool->owner, batch, n, type,
+				     (gfp & ~(__GFP_ZERO | __GFP_ACCOUNT)) | __GFP_NORETRY);
 	if (got < 0) {
 		kvfree(batch);
 		/* Memory is tight: fall back to converting just one page. */
-		got = mtmap_pages_alloc(o, &page, 1, type, gfp);
+		got = mtmap_pool_alloc_fresh(o, &page, 1, type, gfp);
 		return got < 0 ? ERR_PTR(got) : page;
 	}
 	atomic_long_inc(&pool->refills);
@@ -204,10 +204,10 @@ transfer:
 		return ERR_PTR(err);
 	return page;
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_page_alloc_typed);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_pool_alloc_page);
 
 /**
- * mtmap_pages_free_typed() - give back pages of one type owned by @o
+ * mtmap_pool_free_pages() - give back pages of one type owned by @o
  * @o: owner of every page
  * @pages: the pages, not mapped to userspace
  * @n: number of pages
@@ -216,15 +216,15 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_page_alloc_typed);
  * WC/UC- pages are cleared and go back to their pool while it is below
  * pool_max_pages; the rest are converted to WB in one batch and freed.
  */
-void mtmap_pages_free_typed(struct mtmap_owner *o, struct page **pages,
-			    unsigned int n, u32 type)
+void mtmap_pool_free_pages(struct mtmap_owner *o, struct page **pages,
+			   unsigned int n, u32 type)
 {
 	struct mtmap_pool *pool = mtmap_pool_of(type);
 	unsigned long room;
 	unsigned int i, keep;
 
 	if (!pool || !READ_ONCE(use_pools)) {
-		mtmap_pages_release(o, pages, n, type);
+		mtmap_pool_release_pages(o, pages, n, type);
 		return;
 	}
 	spin_lock(&pool->lock);
@@ -244,9 +244,9 @@ void mtmap_pages_free_typed(struct mtmap_owner *o, struct page **pages,
 	spin_unlock(&pool->lock);
 	atomic_long_add(keep, &pool->returns);
 	if (keep < n)
-		mtmap_pages_release(o, pages + keep, n - keep, type);
+		mtmap_pool_release_pages(o, pages + keep, n - keep, type);
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_pages_free_typed);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_pool_free_pages);
 
 /* Take up to @nr pages out of @pool, convert them to WB, free them. */
 static unsigned long mtmap_pool_shrink(struct mtmap_pool *pool, unsigned long nr)
@@ -268,15 +268,15 @@ static unsigned long mtmap_pool_shrink(struct mtmap_pool *pool, unsigned long nr
 		spin_unlock(&pool->lock);
 		if (!n)
 			break;
-		mtmap_pages_release(&pool->owner, batch, n, pool->type);
+		mtmap_pool_release_pages(&pool->owner, batch, n, pool->type);
 		atomic_long_add(n, &pool->shrunk);
 		freed += n;
 	}
 	return freed;
 }
 
-static unsigned long mtmap_shrink_count(struct shrinker *s,
-					struct shrink_control *sc)
+static unsigned long mtmap_pool_shrink_count(struct shrinker *s,
+					     struct shrink_control *sc)
 {
 	unsigned long n = READ_ONCE(mtmap_pools[0].count) +
 			  READ_ONCE(mtmap_pools[1].count);
@@ -284,8 +284,8 @@ static unsigned long mtmap_shrink_count(struct shrinker *s,
 	return n ? n : SHRINK_EMPTY;
 }
 
-static unsigned long mtmap_shrink_scan(struct shrinker *s,
-				       struct shrink_control *sc)
+static unsigned long mtmap_pool_shrink_scan(struct shrinker *s,
+					    struct shrink_control *sc)
 {
 	unsigned long freed;
 
@@ -299,22 +299,22 @@ static unsigned long mtmap_shrink_scan(struct shrinker *s,
 }
 
 /**
- * mtmap_pools_drain() - return every pool page to the system
+ * mtmap_pool_drain_all() - return every pool page to the system
  *
  * Return: the number of pages freed.
  */
-unsigned long mtmap_pools_drain(void)
+unsigned long mtmap_pool_drain_all(void)
 {
 	return mtmap_pool_shrink(&mtmap_pools[0], ULONG_MAX) +
 	       mtmap_pool_shrink(&mtmap_pools[1], ULONG_MAX);
 }
-EXPORT_SYMBOL_IF_KUNIT(mtmap_pools_drain);
+EXPORT_SYMBOL_IF_KUNIT(mtmap_pool_drain_all);
 
 /**
- * mtmap_pools_show() - print pool sizes and counters, for debugfs
+ * mtmap_pool_show() - print pool sizes and counters, for debugfs
  * @m: seq_file to print to
  */
-void mtmap_pools_show(struct seq_file *m)
+void mtmap_pool_show(struct seq_file *m)
 {
 	unsigned int i;
 
@@ -331,11 +331,11 @@ void mtmap_pools_show(struct seq_file *m)
 }
 
 /**
- * mtmap_pools_init() - set up the pools and register their shrinker
+ * mtmap_pool_init() - set up the pools and register their shrinker
  *
  * Return: 0 or a negative errno.
  */
-int mtmap_pools_init(void)
+int mtmap_pool_init(void)
 {
 	unsigned int i;
 	int err;
@@ -347,8 +347,8 @@ int mtmap_pools_init(void)
 		if (err)
 			goto err_owners;
 	}
-	mtmap_shrinker = mtmap_shrinker_create("mtmap-pool", mtmap_shrink_count,
-					       mtmap_shrink_scan);
+	mtmap_shrinker = mtmap_shrinker_create("mtmap-pool", mtmap_pool_shrink_count,
+					       mtmap_pool_shrink_scan);
 	if (IS_ERR(mtmap_shrinker)) {
 		err = PTR_ERR(mtmap_shrinker);
 		goto err_owners;
@@ -362,14 +362,14 @@ err_owners:
 }
 
 /**
- * mtmap_pools_exit() - free every pool page and unregister the shrinker
+ * mtmap_pool_exit() - free every pool page and unregister the shrinker
  */
-void mtmap_pools_exit(void)
+void mtmap_pool_exit(void)
 {
 	unsigned int i;
 
 	mtmap_shrinker_destroy(mtmap_shrinker);
-	mtmap_pools_drain();
+	mtmap_pool_drain_all();
 	for (i = 0; i < ARRAY_SIZE(mtmap_pools); i++)
 		mtmap_owner_unregister(&mtmap_pools[i].owner);
 }

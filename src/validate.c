@@ -20,6 +20,7 @@
 int mtmap_validate_create(const struct mtmap_create *c, u64 max_bytes,
 			  const char **why)
 {
+	const struct mtmap_placement *placement;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(c->reserved); i++) {
@@ -56,12 +57,13 @@ int mtmap_validate_create(const struct mtmap_create *c, u64 max_bytes,
 		*why = "size above max_buffer_mb";
 		return -EINVAL;
 	}
-	if (mtmap_validate_memtype(c->memtype, why))
-		return -EINVAL;
-	if (c->placement != MTMAP_PLACEMENT_SYSTEM) {
+	placement = mtmap_placement_get(c->placement);
+	if (!placement) {
 		*why = "unknown placement";
 		return -EINVAL;
 	}
+	if (placement->check_memtype(c->memtype, why))
+		return -EINVAL;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_validate_create);

@@ -2,27 +2,56 @@
 /*
  * mtmap: memory-type-aware mapping of buffers to userspace.
  *
- * Userspace opens /dev/mtmap and creates buffers with MTMAP_IOC_CREATE.
- * Each buffer is a file descriptor of its own that can be mmap()ed
- * (MAP_SHARED only), queried with MTMAP_IOC_INFO and passed to other
- * processes. Pages are allocated, zeroed, on first touch.
- *
- * Extensible structs: every struct below may grow at its end in a later
- * version. The kernel takes the struct size from the ioctl number
- * (_IOC_SIZE) and handles a size difference like openat2()/clone3():
- *  - a struct smaller than the first published version (the *_SIZE_VER0
- *    constants) is refused with EINVAL;
- *  - a smaller (older) struct is zero-extended, so new fields get their
- *    zero defaults;
- *  - a larger (newer) struct is accepted only if every byte beyond what
- *    this kernel knows is zero, otherwise E2BIG;
- *  - output is copied back up to the smaller of the two sizes.
+ * This header's kernel-doc is the reference for every errno mtmap
+ * returns; Documentation/uapi.rst includes it.
  */
 #ifndef _UAPI_LINUX_MTMAP_H
 #define _UAPI_LINUX_MTMAP_H
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
+
+/**
+ * DOC: objects
+ *
+ * Userspace opens /dev/mtmap (the *device fd*) and creates buffers with
+ * %MTMAP_IOC_CREATE. Each buffer is a file descriptor of its own (the
+ * *buffer fd*) that can be mmap()ed (MAP_SHARED only), queried with
+ * %MTMAP_IOC_INFO and passed to other processes. Pages are allocated,
+ * zeroed, on first touch.
+ *
+ * Reopening a buffer fd through /proc/<pid>/fd fails with ENXIO. Every
+ * buffer holds a reference on the module, so delete_module() ("rmmod")
+ * fails with EAGAIN (EWOULDBLOCK) while any buffer exists. Loading the
+ * module with a dev_mode parameter that has bits outside 0777, or a
+ * max_buffer_mb above 1 TiB, fails with EINVAL.
+ */
+
+/**
+ * DOC: extensible structs
+ *
+ * Every struct below may grow at its end in a later version. The kernel
+ * takes the struct size from the ioctl number (_IOC_SIZE) and handles a
+ * size difference like openat2()/clone3():
+ *
+ * - a struct smaller than the first published version (the
+ *   ``*_SIZE_VER0`` constants) is refused with EINVAL;
+ * - a smaller (older) struct is zero-extended, so new fields get their
+ *   zero defaults;
+ * - a larger (newer) struct is accepted only if every byte beyond what
+ *   this kernel knows is zero, otherwise E2BIG;
+ * - output is copied back up to the smaller of the two sizes; an
+ *   output-only struct (%MTMAP_IOC_INFO) that is larger gets zeroes
+ *   beyond what this kernel knows.
+ *
+ * Only the size field of an ioctl number may vary: any other number,
+ * direction or type, and any command issued on the wrong kind of fd,
+ * fails with ENOTTY. A bad pointer gives EFAULT.
+ *
+ * Every refused request other than ENOTTY logs one ratelimited kernel
+ * message naming the process (comm[pid]), the command, the reason and
+ * the errno.
+ */
 
 /**
  * DOC: memory types
@@ -172,23 +201,36 @@ struct mtmap_get_dirty {
 /* Size of the first published struct mtmap_get_dirty. */
 #define MTMAP_GET_DIRTY_SIZE_VER0	40
 
-#define MTMAP_IOC_MAGIC		'M'
+/*
+ * 'J': free in Documentation/userspace-api/ioctl/ioctl-number.rst (as of
+ * 6.12), and no _IO*('J', ...) in that kernel's include/ or drivers/.
+ * mtmap first used 'M', which that list gives to three users already
+ * (sound, mtd, fsl-diu-fb).
+ */
+#define MTMAP_IOC_MAGIC		'J'
 
 /**
  * define MTMAP_IOC_CREATE - create a buffer (on the /dev/mtmap fd)
  *
- * Errors: EINVAL (size 0, not page aligned, larger than max_buffer_mb,
- * unknown memtype/flags/placement, non-zero reserved, struct smaller than
- * MTMAP_CREATE_SIZE_VER0), E2BIG (a newer struct with non-zero fields this
- * kernel does not know), EFAULT (bad pointer), ENOMEM, EMFILE/ENFILE (no
- * fd available), ENOTTY (issued on a buffer fd).
+ * struct mtmap_create.fd is output only; its input value is ignored.
+ *
+ * Errors: EINVAL (size 0, not a multiple of the page size, larger than
+ * max_buffer_mb; unknown memtype; WT; unknown flag bits; prefault without
+ * %MTMAP_CREATE_PREFAULT or above %MTMAP_PREFAULT_MAX; non-zero
+ * reserved0/reserved; unknown placement; struct smaller than
+ * %MTMAP_CREATE_SIZE_VER0), E2BIG (a newer struct with non-zero fields
+ * this kernel does not know), EFAULT (bad pointer), ENOMEM, EMFILE/ENFILE
+ * (no fd available), ENOTTY (issued on a buffer fd).
  */
 #define MTMAP_IOC_CREATE	_IOWR(MTMAP_IOC_MAGIC, 0x00, struct mtmap_create)
 
 /**
  * define MTMAP_IOC_INFO - describe a buffer (on a buffer fd)
  *
- * Errors: EINVAL (struct smaller than MTMAP_INFO_SIZE_VER0), EFAULT,
+ * Output only: a larger (newer) struct is accepted and the bytes beyond
+ * what this kernel knows are zeroed.
+ *
+ * Errors: EINVAL (struct smaller than %MTMAP_INFO_SIZE_VER0), EFAULT,
  * ENOTTY (issued on the /dev/mtmap fd).
  */
 #define MTMAP_IOC_INFO		_IOR(MTMAP_IOC_MAGIC, 0x01, struct mtmap_info)
@@ -202,10 +244,10 @@ struct mtmap_get_dirty {
  * type. Faults racing with the change wait for it. Data is preserved.
  *
  * Errors: EINVAL (unknown type, WT, non-zero flags/reserved, struct too
- * small), E2BIG, EFAULT, EBUSY (a mapping asked for the current type
- * explicitly with MTMAP_MMAP_OFFSET(): it would alias the new one),
- * ENOMEM (conversion failed; the buffer keeps its old type), ENOTTY (on
- * the /dev/mtmap fd).
+ * small), E2BIG, EFAULT, EBUSY (a mapping asked for a type explicitly
+ * with MTMAP_MMAP_OFFSET() whose effective type differs from the new
+ * one: it would alias it), ENOMEM (conversion failed; the buffer keeps
+ * its old type), ENOTTY (on the /dev/mtmap fd).
  */
 #define MTMAP_IOC_SET_MEMTYPE	_IOW(MTMAP_IOC_MAGIC, 0x02, struct mtmap_set_memtype)
 
@@ -217,8 +259,10 @@ struct mtmap_get_dirty {
  * taking the report, so no write is ever missed: a write racing with the
  * call is in this report or the next.
  *
- * Errors: EINVAL (buffer not tracking, bitmap too small, non-zero
- * reserved, struct too small), E2BIG, EFAULT, ENOTTY (on /dev/mtmap).
+ * Errors: EINVAL (buffer created without %MTMAP_CREATE_DIRTY_TRACK,
+ * bitmap smaller than DIV_ROUND_UP(pages, 64) * 8 bytes, non-zero
+ * reserved, struct too small), E2BIG, EFAULT (struct or bitmap), ENOMEM,
+ * ENOTTY (on /dev/mtmap).
  */
 #define MTMAP_IOC_GET_DIRTY	_IOWR(MTMAP_IOC_MAGIC, 0x03, struct mtmap_get_dirty)
 
@@ -416,15 +460,20 @@ struct mtmap_atomic {
  *
  * Only MAP_SHARED mappings are allowed (MAP_PRIVATE: EINVAL). The file
  * offset (less any MTMAP_MMAP_OFFSET() part) and the length must lie
- * inside the buffer (EINVAL otherwise). The user PTEs carry the buffer's
- * memory type, the same as the kernel's alias of each page.
+ * inside the buffer (EINVAL otherwise); offset bits above
+ * %MTMAP_MMAP_TYPE_SHIFT that name no memory type are EINVAL, and
+ * MTMAP_MMAP_OFFSET() of a type other than the buffer's is EBUSY. The
+ * user PTEs carry the buffer's memory type, the same as the kernel's
+ * alias of each page.
  * A mapping cannot grow with mremap() (EFAULT from mremap, as for any
- * VM_DONTEXPAND mapping). Touching a page allocates it, zeroed; the first
+ * VM_DONTEXPAND mapping); madvise(MADV_DONTNEED) fails with EINVAL (the
+ * kernel refuses it on PFN mappings). Touching a page allocates it, zeroed; the first
  * write to a page costs exactly one page fault and leaves the PTE writable
  * (and the CPU sets it dirty on that write). A read fault of a writable
  * mapping also maps the page writable, so a later write costs no fault.
  * PTEs are PFN mappings (no struct page reference, as TTM does), so
- * get_user_pages() on a buffer mapping fails.
+ * get_user_pages() on a buffer mapping fails (O_DIRECT I/O into a buffer
+ * gets EFAULT); ptrace and /proc/<pid>/mem work.
  */
 
 #endif /* _UAPI_LINUX_MTMAP_H */

@@ -10,13 +10,13 @@
 #include <linux/mmu_notifier.h>
 
 #include "compat.h"
-#include "mtmap.h"
+#include "exclusive.h"
 
 #define BASE 0x10000000UL
 #define NPAGES 16
 
 struct excl_ctx {
-	struct mtmap_file *mf;
+	struct mtmap_dev_file *df;
 	struct mtmap_excl_range *r;
 	struct page *page;
 };
@@ -26,9 +26,9 @@ static int excl_test_init(struct kunit *test)
 	struct excl_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->mf = mtmap_file_alloc();
-	KUNIT_ASSERT_NOT_NULL(test, ctx->mf);
-	ctx->r = mtmap_excl_range_alloc(ctx->mf, BASE, NPAGES);
+	ctx->df = mtmap_dev_file_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, ctx->df);
+	ctx->r = mtmap_excl_range_alloc(ctx->df, BASE, NPAGES);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->r);
 	/* Only stored and compared, never mapped or freed by mtmap. */
 	ctx->page = alloc_page(GFP_KERNEL);
@@ -48,8 +48,8 @@ static void excl_test_exit(struct kunit *test)
 	/* Ranges a test put on the file's list go with it. */
 	if (ctx->r && list_empty(&ctx->r->node))
 		mtmap_excl_range_free(ctx->r);
-	if (ctx->mf)
-		mtmap_file_free(ctx->mf);
+	if (ctx->df)
+		mtmap_dev_file_free(ctx->df);
 }
 
 static unsigned long addr_of(unsigned long i)
@@ -61,7 +61,7 @@ static void filter_owner_not_event(struct kunit *test)
 {
 #ifdef CONFIG_MMU_NOTIFIER
 	struct excl_ctx *ctx = test->priv;
-	struct mtmap_file *other = mtmap_file_alloc();
+	struct mtmap_dev_file *other = mtmap_dev_file_alloc();
 	static const enum mmu_notifier_event events[] = {
 		MMU_NOTIFY_EXCLUSIVE, MMU_NOTIFY_CLEAR, MMU_NOTIFY_UNMAP,
 		MMU_NOTIFY_PROTECTION_VMA, MMU_NOTIFY_PROTECTION_PAGE,
@@ -74,28 +74,28 @@ static void filter_owner_not_event(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, other);
 #ifndef MTMAP_HAVE_EXCLUSIVE
-	mtmap_file_free(other);
+	mtmap_dev_file_free(other);
 	kunit_skip(test, "no device-exclusive support (CONFIG_DEVICE_PRIVATE)");
 #else
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
 		range.event = events[i];
 		/* Our own grant: ignored, whatever the event. */
-		range.owner = ctx->mf;
+		range.owner = ctx->df;
 		KUNIT_EXPECT_TRUE_MSG(test,
-				      mtmap_excl_event_is_ours(&range, ctx->mf),
+				      mtmap_excl_event_is_ours(&range, ctx->df),
 				      "event %d", events[i]);
 		/* CPU revocation (owner NULL): 6.x EXCLUSIVE, 7.x CLEAR. */
 		range.owner = NULL;
 		KUNIT_EXPECT_FALSE_MSG(test,
-				       mtmap_excl_event_is_ours(&range, ctx->mf),
+				       mtmap_excl_event_is_ours(&range, ctx->df),
 				       "event %d", events[i]);
 		/* Another device's (or another fd's) grant revokes ours. */
 		range.owner = other;
 		KUNIT_EXPECT_FALSE_MSG(test,
-				       mtmap_excl_event_is_ours(&range, ctx->mf),
+				       mtmap_excl_event_is_ours(&range, ctx->df),
 				       "event %d", events[i]);
 	}
-	mtmap_file_free(other);
+	mtmap_dev_file_free(other);
 #endif
 #else
 	kunit_skip(test, "CONFIG_MMU_NOTIFIER is off");
@@ -109,6 +109,8 @@ static void revoke_counts_held_pages(struct kunit *test)
 	static const unsigned int held[] = { 0, 1, 5, 15 };
 	unsigned int i;
 
+	/* As the acquire path and the notifier do. */
+	mutex_lock(&r->lock);
 	KUNIT_EXPECT_EQ(test, r->end, addr_of(NPAGES));
 	for (i = 0; i < ARRAY_SIZE(held); i++)
 		mtmap_excl_mark_held(r, addr_of(held[i]), ctx->page);
@@ -144,6 +146,7 @@ static void revoke_counts_held_pages(struct kunit *test)
 
 	/* Re-acquisition counts again. */
 	mtmap_excl_mark_held(r, addr_of(5), ctx->page);
+	mutex_unlock(&r->lock);
 	KUNIT_EXPECT_EQ(test, r->acquired, 5ULL);
 	KUNIT_EXPECT_TRUE(test, test_bit(5, r->held));
 }
@@ -153,6 +156,7 @@ static void revoke_voids_pending_grants(struct kunit *test)
 	struct excl_ctx *ctx = test->priv;
 	struct mtmap_excl_range *r = ctx->r;
 
+	mutex_lock(&r->lock);
 	/* A grant in flight for page 3 and 9; only page 3 is invalidated. */
 	__set_bit(3, r->pending);
 	__set_bit(9, r->pending);
@@ -161,6 +165,7 @@ static void revoke_voids_pending_grants(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, test_bit(9, r->pending));
 	/* A completed grant clears its pending bit. */
 	mtmap_excl_mark_held(r, addr_of(9), ctx->page);
+	mutex_unlock(&r->lock);
 	KUNIT_EXPECT_FALSE(test, test_bit(9, r->pending));
 	KUNIT_EXPECT_TRUE(test, test_bit(9, r->held));
 }
@@ -168,49 +173,52 @@ static void revoke_voids_pending_grants(struct kunit *test)
 static void range_list_lookup(struct kunit *test)
 {
 	struct excl_ctx *ctx = test->priv;
-	struct mtmap_file *mf = ctx->mf;
+	struct mtmap_dev_file *df = ctx->df;
 	struct mtmap_excl_range *a = ctx->r, *b, *c, *bad;
 	int err = 0;
 
 	/* a = [BASE, BASE + 16p); b after a gap; c before a. */
-	b = mtmap_excl_range_alloc(mf, addr_of(32), 4);
-	c = mtmap_excl_range_alloc(mf, BASE - 4 * PAGE_SIZE, 2);
-	bad = mtmap_excl_range_alloc(mf, addr_of(NPAGES - 1), 4);
+	b = mtmap_excl_range_alloc(df, addr_of(32), 4);
+	c = mtmap_excl_range_alloc(df, BASE - 4 * PAGE_SIZE, 2);
+	bad = mtmap_excl_range_alloc(df, addr_of(NPAGES - 1), 4);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_NOT_NULL(test, bad);
-	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(mf, b), 0);
-	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(mf, a), 0);
-	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(mf, c), 0);
-	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(mf, bad), -EEXIST);
+	/* As the ioctls do. */
+	mutex_lock(&df->lock);
+	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(df, b), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(df, a), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(df, c), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_excl_range_insert(df, bad), -EEXIST);
 	mtmap_excl_range_free(bad);
 
 	/* Sorted by address. */
-	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&mf->ranges,
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&df->ranges,
 						   struct mtmap_excl_range, node), c);
-	KUNIT_EXPECT_PTR_EQ(test, list_last_entry(&mf->ranges,
+	KUNIT_EXPECT_PTR_EQ(test, list_last_entry(&df->ranges,
 						  struct mtmap_excl_range, node), b);
 
-	KUNIT_EXPECT_PTR_EQ(test, mtmap_excl_range_find(mf, BASE, addr_of(NPAGES),
+	KUNIT_EXPECT_PTR_EQ(test, mtmap_excl_range_find(df, BASE, addr_of(NPAGES),
 							&err), a);
-	KUNIT_EXPECT_PTR_EQ(test, mtmap_excl_range_find(mf, addr_of(3), addr_of(4),
+	KUNIT_EXPECT_PTR_EQ(test, mtmap_excl_range_find(df, addr_of(3), addr_of(4),
 							&err), a);
-	KUNIT_EXPECT_PTR_EQ(test, mtmap_excl_range_find(mf, addr_of(35), addr_of(36),
+	KUNIT_EXPECT_PTR_EQ(test, mtmap_excl_range_find(df, addr_of(35), addr_of(36),
 							&err), b);
 	/* Straddles the end of a. */
-	KUNIT_EXPECT_NULL(test, mtmap_excl_range_find(mf, addr_of(15), addr_of(17),
+	KUNIT_EXPECT_NULL(test, mtmap_excl_range_find(df, addr_of(15), addr_of(17),
 						      &err));
 	KUNIT_EXPECT_EQ(test, err, -EEXIST);
 	/* In the gap between a and b. */
 	err = 0;
-	KUNIT_EXPECT_NULL(test, mtmap_excl_range_find(mf, addr_of(20), addr_of(21),
+	KUNIT_EXPECT_NULL(test, mtmap_excl_range_find(df, addr_of(20), addr_of(21),
 						      &err));
 	KUNIT_EXPECT_EQ(test, err, -ENOENT);
 	/* Covers a entirely and more. */
-	KUNIT_EXPECT_NULL(test, mtmap_excl_range_find(mf, BASE - PAGE_SIZE,
+	KUNIT_EXPECT_NULL(test, mtmap_excl_range_find(df, BASE - PAGE_SIZE,
 						      addr_of(NPAGES + 1), &err));
 	KUNIT_EXPECT_EQ(test, err, -EEXIST);
-	/* a, b and c now belong to mf: freed with it in exit. */
+	mutex_unlock(&df->lock);
+	/* a, b and c now belong to df: freed with it in exit. */
 }
 
 static void atomic_ops(struct kunit *test)

@@ -54,7 +54,7 @@ static void memtype_test_exit(struct kunit *test)
 
 			if (t != MTMAP_MEMTYPE_WB)
 				mtmap_track_set_type(o, &ctx->pages[i], 1, t, MTMAP_MEMTYPE_WB);
-			mtmap_track_remove(o, &ctx->pages[i], 1);
+			mtmap_track_check_freeable(o, &ctx->pages[i], 1);
 		}
 		__free_page(ctx->pages[i]);
 	}
@@ -85,7 +85,7 @@ static void track_state_machine(struct kunit *test)
 	struct page **p = ctx->pages;
 
 	/* Fresh pages are WB: checked, and not in the table. */
-	KUNIT_ASSERT_EQ(test, mtmap_track_add(&ctx->a, p, NPAGES), 0);
+	KUNIT_ASSERT_EQ(test, mtmap_track_check_fresh(&ctx->a, p, NPAGES), 0);
 	expect_all(test, p, -ENOENT, 0);
 
 	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES,
@@ -93,7 +93,7 @@ static void track_state_machine(struct kunit *test)
 	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
 
 	/* Detect: WC pages are not fresh WB pages anyone may claim. */
-	KUNIT_EXPECT_EQ(test, mtmap_track_add(&ctx->b, p, NPAGES), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_fresh(&ctx->b, p, NPAGES), -EBUSY);
 	/* The pages are WC now: asking for them as WB -> UC- is a conflict. */
 	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES,
 						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_UC_MINUS),
@@ -103,7 +103,7 @@ static void track_state_machine(struct kunit *test)
 						   MTMAP_MEMTYPE_WC, MTMAP_MEMTYPE_WB),
 			-EBUSY);
 	/* A non-WB page must never be let go (and then freed). */
-	KUNIT_EXPECT_EQ(test, mtmap_track_remove(&ctx->a, p, NPAGES), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_freeable(&ctx->a, p, NPAGES), -EBUSY);
 	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
 
 	/* Detect, then commit: the wrong type makes the whole call fail. */
@@ -121,7 +121,7 @@ static void track_state_machine(struct kunit *test)
 						   MTMAP_MEMTYPE_UC_MINUS, MTMAP_MEMTYPE_WB), 0);
 	expect_all(test, p, -ENOENT, 0);
 
-	KUNIT_ASSERT_EQ(test, mtmap_track_remove(&ctx->b, p, NPAGES), 0);
+	KUNIT_ASSERT_EQ(test, mtmap_track_check_freeable(&ctx->b, p, NPAGES), 0);
 }
 
 static void track_partial_conflict(struct kunit *test)
@@ -131,7 +131,7 @@ static void track_partial_conflict(struct kunit *test)
 	struct page **half = p + NPAGES / 2;
 
 	/* b's half is UC-: a's conversion of all pages must change none. */
-	KUNIT_ASSERT_EQ(test, mtmap_track_add(&ctx->a, p, NPAGES), 0);
+	KUNIT_ASSERT_EQ(test, mtmap_track_check_fresh(&ctx->a, p, NPAGES), 0);
 	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, half, NPAGES / 2,
 						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_UC_MINUS), 0);
 	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES,
@@ -142,7 +142,7 @@ static void track_partial_conflict(struct kunit *test)
 			(int)mtmap_memtype_effective(MTMAP_MEMTYPE_UC_MINUS));
 	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->b, half, NPAGES / 2,
 						   MTMAP_MEMTYPE_UC_MINUS, MTMAP_MEMTYPE_WB), 0);
-	KUNIT_EXPECT_EQ(test, mtmap_track_remove(&ctx->a, p, NPAGES), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_freeable(&ctx->a, p, NPAGES), 0);
 }
 
 static void pool_reuse_and_drain(struct kunit *test)
@@ -152,8 +152,8 @@ static void pool_reuse_and_drain(struct kunit *test)
 	u32 owner;
 	u8 *va;
 
-	mtmap_pools_drain();
-	page = mtmap_page_alloc_typed(&ctx->a, MTMAP_MEMTYPE_WC, GFP_KERNEL);
+	mtmap_pool_drain_all();
+	page = mtmap_pool_alloc_page(&ctx->a, MTMAP_MEMTYPE_WC, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
 	KUNIT_EXPECT_EQ(test, mtmap_track_lookup(page, &owner), MTMAP_MEMTYPE_WC);
 	KUNIT_EXPECT_EQ(test, owner, ctx->a.id);
@@ -164,12 +164,12 @@ static void pool_reuse_and_drain(struct kunit *test)
 	memset(va, 0xa5, PAGE_SIZE);
 
 	/* Back to the pool: still WC, owned by the pool, and cleared. */
-	mtmap_pages_free_typed(&ctx->a, &page, 1, MTMAP_MEMTYPE_WC);
+	mtmap_pool_free_pages(&ctx->a, &page, 1, MTMAP_MEMTYPE_WC);
 	KUNIT_EXPECT_EQ(test, mtmap_track_lookup(page, &owner), MTMAP_MEMTYPE_WC);
 	KUNIT_EXPECT_NE(test, owner, ctx->a.id);
 
 	/* LIFO: the next allocation reuses it, with no conversion. */
-	again = mtmap_page_alloc_typed(&ctx->b, MTMAP_MEMTYPE_WC, GFP_KERNEL);
+	again = mtmap_pool_alloc_page(&ctx->b, MTMAP_MEMTYPE_WC, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(again));
 	KUNIT_EXPECT_PTR_EQ(test, again, page);
 	KUNIT_EXPECT_EQ(test, mtmap_track_lookup(again, &owner), MTMAP_MEMTYPE_WC);
@@ -177,9 +177,9 @@ static void pool_reuse_and_drain(struct kunit *test)
 	va = page_address(again);
 	KUNIT_EXPECT_EQ(test, va[0] | va[PAGE_SIZE / 2] | va[PAGE_SIZE - 1], 0);
 
-	mtmap_pages_free_typed(&ctx->b, &again, 1, MTMAP_MEMTYPE_WC);
+	mtmap_pool_free_pages(&ctx->b, &again, 1, MTMAP_MEMTYPE_WC);
 	/* Draining converts every pool page back to WB before freeing it. */
-	KUNIT_EXPECT_GT(test, mtmap_pools_drain(), 0UL);
+	KUNIT_EXPECT_GT(test, mtmap_pool_drain_all(), 0UL);
 	KUNIT_EXPECT_EQ(test, mtmap_track_lookup(page, &owner), -ENOENT);
 }
 
