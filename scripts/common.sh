@@ -76,6 +76,25 @@ EOS
 	fi
 }
 
+# kbuild_arch_args ARCH: make arguments for an external module build for
+# the lane's architecture (LANE_ARCH): cross tools for arm64, none native.
+kbuild_arch_args() {
+	case ${1:-x86_64} in
+	x86_64) ;;
+	arm64) echo "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-" ;;
+	*) die "no cross compiler known for $1" ;;
+	esac
+}
+
+# arch_cc ARCH: the C compiler for the selftests of a lane's architecture.
+arch_cc() {
+	case ${1:-x86_64} in
+	x86_64) echo gcc ;;
+	arm64) echo aarch64-linux-gnu-gcc ;;
+	*) die "no C compiler known for $1" ;;
+	esac
+}
+
 # lane_source_pkg LANE -> "package=version" of the kernel source for the lane
 lane_source_pkg() {
 	local pkg ver
