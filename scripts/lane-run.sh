@@ -22,7 +22,9 @@
 # are cross-built, the selftests too into MTMAP_SELFTESTS_OUT_CROSS (default
 # out/selftests-ARCH; built here), MTMAP_VM_CPU picks the CPU model
 # (default cortex-a57) and ttm_baseline_test runs first, with or without
-# mtmap. While mtmap.ko does not build there (no arm64 port yet), the lane
+# mtmap. MTMAP_BUILD_OUT: where the module and baseline builds go (default
+# out/LANE; check.sh's DBM pass shares the first pass's). While mtmap.ko
+# does not build there (no arm64 port yet), the lane
 # still boots: insmod:mtmap fails and the baseline is measured.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -73,25 +75,26 @@ log "$lane: kernel $LANE_KVER from $LANE_PKG ($LANE_KIMAGE)"
 
 # 2. Module.
 modnote=""
-if ! moddir=$(MTMAP_KARCH=$arch "$MTMAP_ROOT/scripts/build-module.sh" "$LANE_KDIR" "$lanedir"); then
+bout=${MTMAP_BUILD_OUT:-$lanedir}
+if ! moddir=$(MTMAP_KARCH=$arch "$MTMAP_ROOT/scripts/build-module.sh" "$LANE_KDIR" "$bout"); then
 	[ "$arch" != x86_64 ] || finish FAILED 0 1 0 "- the module did not build against $LANE_KDIR"
 	# No arm64 port of mtmap yet: boot without it, so that the baseline
 	# is still measured; the guest's insmod:mtmap step fails the lane.
 	moddir=$lanedir/no-mod
 	rm -rf "$moddir"
 	mkdir -p "$moddir"
-	modnote="[mtmap.ko did not build for $arch (see $lanedir/mod/build.log)]"
+	modnote="[mtmap.ko did not build for $arch (see $bout/mod/build.log)]"
 	log "$lane: $modnote"
 fi
 extra_ko=$LANE_EXTRA_KO
 load_extra=${MTMAP_LOAD_EXTRA:-}
 if [ "$arch" != x86_64 ]; then
 	# The TTM-style baseline, in a copy as the module (same lock).
-	bl=$lanedir/ttm_baseline
+	bl=$bout/ttm_baseline
 	mkdir -p "$bl"
 	cp -p "$MTMAP_ROOT/selftests/ttm_baseline/Kbuild" "$MTMAP_ROOT/selftests/ttm_baseline/ttm_baseline.c" "$bl/"
 	# shellcheck disable=SC2046
-	flock "$lanedir/.mod.lock" make -C "$LANE_KDIR" M="$bl" $(kbuild_arch_args "$arch") modules \
+	flock "$bout/.mod.lock" make -C "$LANE_KDIR" M="$bl" $(kbuild_arch_args "$arch") modules \
 		>"$bl/build.log" 2>&1 ||
 		finish FAILED 0 1 0 "- the TTM-style baseline module did not build (log: $bl/build.log)"
 	extra_ko="$extra_ko $bl/ttm_baseline.ko"
