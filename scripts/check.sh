@@ -94,9 +94,12 @@ if [ -z "${MTMAP_NO_EXTRA:-}" ] && [[ " $lanes " == *" $arm "* ]]; then
 	xo=$MTMAP_OUT/dbm
 	mkdir -p "$xo"
 	# The first pass's builds (module, baseline, selftests) are reused.
+	# (Set apart: a later assignment of one command's prefix would see
+	# the MTMAP_OUT=$xo before it.)
 	st=${MTMAP_SELFTESTS_OUT_CROSS:-$MTMAP_OUT/selftests-arm64}
-	MTMAP_VM_CPU=${MTMAP_DBM_CPU:-cortex-a76} MTMAP_OUT=$xo MTMAP_BUILD_OUT=$MTMAP_OUT/$arm \
-		MTMAP_CHECK_PROGS="ttm_baseline_test fault_test dirty_test" MTMAP_SELFTESTS_OUT_CROSS=$st \
+	bo=$MTMAP_OUT/$arm
+	MTMAP_VM_CPU=${MTMAP_DBM_CPU:-cortex-a76} MTMAP_BUILD_OUT=$bo MTMAP_SELFTESTS_OUT_CROSS=$st \
+		MTMAP_CHECK_PROGS="ttm_baseline_test fault_test dirty_test" MTMAP_OUT=$xo \
 		"$MTMAP_ROOT/scripts/lane-run.sh" check $arm 2>&1 | tee "$xo/report"
 	if read -r p f s <"$xo/$arm/counts" 2>/dev/null; then
 		add "$p" "$f" "$s"

@@ -23,13 +23,13 @@ set -euo pipefail
 
 out=${1:?usage: mkinitramfs.sh OUT.cpio.gz}
 bb=${IR_BUSYBOX:-/bin/busybox}
-file -L $bb 2>/dev/null | grep -q 'statically linked' ||
+file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
 	die "$bb is missing or not static: install busybox-static (make deps)"
 
 st=$(mktemp -d "${out%/*}/.initramfs.XXXXXX")
 trap 'rm -rf "$st"' EXIT
 mkdir -p "$st"/{bin,sbin,dev,proc,sys,tmp,etc/mtmap,opt/mtmap,lib/modules/mtmap/deps,lib/modules/extra,root}
-cp $bb "$st/bin/busybox"
+cp "$bb" "$st/bin/busybox"
 if [ -z "${IR_BUSYBOX:-}" ]; then
 	for a in $($bb --list); do
 		[ "$a" = busybox ] || ln -s busybox "$st/bin/$a"
@@ -97,6 +97,7 @@ for b in ${IR_BINS:-}; do
 done
 [ -z "${IR_ROOT_EXTRA:-}" ] || cp -a "$IR_ROOT_EXTRA"/. "$st/"
 cp "${IR_PROGS:-/dev/null}" "$st/etc/mtmap/progs"
+# shellcheck disable=SC2086 # a list of names
 [ -z "${IR_NOMTMAP:-}" ] || printf '%s\n' $IR_NOMTMAP >"$st/etc/mtmap/nomtmap"
 {
 	printf 'MTMAP_MODE=%q\n' "${IR_MODE:-check}"
