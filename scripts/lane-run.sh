@@ -24,8 +24,8 @@
 # (default cortex-a57) and ttm_baseline_test runs first, with or without
 # mtmap. MTMAP_BUILD_OUT: where the module and baseline builds go (default
 # out/LANE; check.sh's DBM pass shares the first pass's). While mtmap.ko
-# does not build there (no arm64 port yet), the lane
-# still boots: insmod:mtmap fails and the baseline is measured.
+# does not build there (no arm64 port yet), the lane still boots:
+# insmod:mtmap fails and the baseline is measured.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
