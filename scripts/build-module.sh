@@ -4,6 +4,7 @@
 # include/ of $MTMAP_MODSRC, default the repo root) against KDIR in a private
 # copy OUTDIR/mod, so each lane keeps its own objects (kbuild's MO= only
 # exists from 6.13 on). Prints the directory holding the .ko files.
+# MTMAP_KARCH (the lane's LANE_ARCH, default x86_64) picks cross tools.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -34,7 +35,9 @@ rsync -a --delete \
 	--exclude='modules.order' --exclude='build.log' \
 	"${items[@]}" "$mod/" >&2
 log "building module against $kdir in $mod"
-if ! make -C "$kdir" M="$mod" -j"$MTMAP_JOBS" modules >"$mod/build.log" 2>&1; then
+# shellcheck disable=SC2046
+if ! make -C "$kdir" M="$mod" $(kbuild_arch_args "${MTMAP_KARCH:-}") -j"$MTMAP_JOBS" modules \
+	>"$mod/build.log" 2>&1; then
 	tail -40 "$mod/build.log" >&2
 	die "module build failed against $kdir (log: $mod/build.log)"
 fi

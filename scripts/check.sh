@@ -83,6 +83,33 @@ if [ -z "${MTMAP_NO_EXTRA:-}" ] && [[ " $lanes " == *" debug-6.12 "* ]]; then
 	fi
 fi
 
+# stock-6.1-arm64 once more on a CPU with hardware dirty-bit management
+# (the first boot is a cortex-a57, without it): the TTM-style baseline
+# must cost one fault per first write there, mtmap still one; the
+# first-write, read-then-write and dirty-tracking counts must be exact on
+# both CPU models. Counted like a lane. MTMAP_DBM_CPU: another DBM model.
+arm=stock-6.1-arm64
+if [ -z "${MTMAP_NO_EXTRA:-}" ] && [[ " $lanes " == *" $arm "* ]]; then
+	log "===== lane $arm+dbm ====="
+	xo=$MTMAP_OUT/dbm
+	mkdir -p "$xo"
+	# The first pass's builds (module, baseline, selftests) are reused.
+	# (Set apart: a later assignment of one command's prefix would see
+	# the MTMAP_OUT=$xo before it.)
+	st=${MTMAP_SELFTESTS_OUT_CROSS:-$MTMAP_OUT/selftests-arm64}
+	bo=$MTMAP_OUT/$arm
+	MTMAP_VM_CPU=${MTMAP_DBM_CPU:-cortex-a76} MTMAP_BUILD_OUT=$bo MTMAP_SELFTESTS_OUT_CROSS=$st \
+		MTMAP_CHECK_PROGS="ttm_baseline_test fault_test dirty_test" MTMAP_OUT=$xo \
+		"$MTMAP_ROOT/scripts/lane-run.sh" check $arm 2>&1 | tee "$xo/report"
+	if read -r p f s <"$xo/$arm/counts" 2>/dev/null; then
+		add "$p" "$f" "$s"
+		summaries+=("$(tail -1 "$xo/report" | sed "s/^$arm\([ :]\)/$arm+dbm\1/")")
+	else
+		add 0 1 0
+		summaries+=("$arm+dbm: FAILED - no result (see $xo/report)")
+	fi
+fi
+
 # Peer baseline: the kernel's own hmm-tests against test_hmm.ko, next to
 # ours. Its failures are the kernel's; they are reported, not counted.
 baseline=()

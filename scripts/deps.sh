@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # deps.sh: install what the harness needs on Debian 12, only what is
 # missing (apt-get update runs only when something is to be installed).
-# Fast and silent when everything is present.
+# Fast and silent when everything is present. The arm64 lane's kernel and
+# busybox are not installed: scripts/fetch-arm64.sh unpacks them into the
+# cache; its cross compiler and qemu-system-aarch64 are host tools (here).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 pkgs="make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves cpio kmod
 xz-utils zstd gzip python3 sparse rsync file ca-certificates debian-archive-keyring
-qemu-system-x86 busybox-static linux-image-amd64 linux-headers-amd64 gnuplot-nox"
+qemu-system-x86 busybox-static linux-image-amd64 linux-headers-amd64 gnuplot-nox
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
 
 missing=""
 for p in $pkgs; do

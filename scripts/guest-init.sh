@@ -2,11 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # /init of the mtmap test VM (see scripts/mkinitramfs.sh).
 # ttyS0: kernel console (init's own notes go to /dev/kmsg, in order with the
-#        kernel's messages). ttyS1: test results, framed by markers:
+#        kernel's messages). ttyS1: test results, framed by markers (on
+#        arm64, whose -M virt has one UART: ttyAMA0 and hvc0, a virtio
+#        console):
 #   MTMAP-BEGIN <name> / MTMAP-END <name> rc=<n>   a program's TAP or KTAP
 #   MTMAP-STEP <name> rc=<n> [text]                a harness step (insmod...)
 #   MTMAP-DONE                                     init got to the end
 export PATH=/bin:/sbin:/opt/mtmap HOME=/tmp TERM=dumb
+
+# An initramfs for another architecture than the host's (arm64) comes
+# without applet links: mkinitramfs.sh cannot run that busybox to list them.
+if [ ! -e /bin/mount ]; then
+	/bin/busybox mount -t proc proc /proc
+	/bin/busybox --install -s /bin
+	/bin/busybox umount /proc
+fi
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -18,9 +28,21 @@ mkdir -p /dev/pts /dev/shm && mount -t tmpfs tmpfs /dev/shm
 . /etc/mtmap/conf
 
 note() { echo "mtmap-init: $*" >/dev/kmsg; }
-[ -c /dev/ttyS1 ] || { note "no /dev/ttyS1, results go to the console"; }
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
-if [ -c /dev/ttyS1 ]; then exec 3>/dev/ttyS1; else exec 3>/dev/console; fi
+# Modules the results port needs (arm64: virtio_mmio, virtio_console).
+for m in $(cat /lib/modules/boot/order 2>/dev/null); do
+	out=$(insmod "/lib/modules/boot/$m.ko" 2>&1) || note "insmod $m failed: $out"
+done
+# The results port: a virtio console where there is one (arm64), else
+# the second UART. hvc0 may take a moment to appear after its probe.
+port=/dev/ttyS1
+if [ -f /lib/modules/boot/order ]; then
+	i=0
+	while [ ! -c /dev/hvc0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+fi
+[ -c /dev/hvc0 ] && port=/dev/hvc0
+[ -c $port ] || { note "no $port, results go to the console"; }
+stty -F $port raw -echo 2>/dev/null
+if [ -c $port ]; then exec 3>$port; else exec 3>/dev/console; fi
 res() { echo "$*" >&3; }
 step() { # step NAME RC TEXT...
 	local n=$1 rc=$2; shift 2
@@ -78,12 +100,15 @@ run_prog() { # run_prog NAME COMMAND
 	note "$name exited with $rc"
 }
 
-if [ $loaded = 1 ]; then
-	while IFS='	' read -r name cmd; do
-		[ -n "$name" ] || continue
-		run_prog "$name" "$cmd"
-	done </etc/mtmap/progs
+# Without mtmap only the programs listed in /etc/mtmap/nomtmap run (the
+# arm64 lane's TTM-style baseline, which does not need mtmap).
+while IFS='	' read -r name cmd; do
+	[ -n "$name" ] || continue
+	[ $loaded = 1 ] || grep -qx "$name" /etc/mtmap/nomtmap 2>/dev/null || continue
+	run_prog "$name" "$cmd"
+done </etc/mtmap/progs
 
+if [ $loaded = 1 ]; then
 	if [ "$MTMAP_KUNIT" = 1 ] && [ -f /lib/modules/mtmap/mtmap_kunit.ko ]; then
 		kd=/sys/kernel/debug/kunit
 		before=$(ls $kd 2>/dev/null)

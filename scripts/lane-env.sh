@@ -12,6 +12,11 @@
 #   LANE_PKG=...          the Debian package and version the kernel comes
 #                         from (e.g. "linux-source-6.12 6.12.117-1"), so a
 #                         drift of the archive shows in every summary
+# Only the arm64 lane prints these (the others take the defaults):
+#   LANE_ARCH=arm64       kernel architecture (default x86_64)
+#   LANE_BUSYBOX=...      busybox-static of that architecture
+#   LANE_BOOT_KO=...      modules /init loads first (by name, from
+#                         LANE_MODTREE): the virtio console for results
 # Exit status: 0 when ready or skipped, non-zero when the kernel failed.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -39,6 +44,34 @@ stock-6.1)
 	q LANE_SRC ""
 	q LANE_PKG "$(dpkg-query -W -f='${Package} ${Version}' "$img" 2>/dev/null || echo "$img")"
 	;;
+stock-6.1-arm64)
+	# Debian 12's arm64 kernel, the ABI linux-image-arm64 depends on today,
+	# from the private arm64 apt tree (fetch-arm64.sh). Packages that
+	# cannot be fetched (offline, nothing cached) skip the lane.
+	errf=$(mktemp)
+	trap 'rm -f "$errf"' EXIT
+	if ! a64=$("$MTMAP_ROOT/scripts/fetch-arm64.sh" 2>"$errf"); then
+		reason=$(grep -v '^$' "$errf" | tail -1 | sed 's/^\[[0-9:]*\] //')
+		q LANE_STATUS skip
+		q LANE_REASON "arm64 kernel packages cannot be fetched: ${reason:-unknown error}"
+		exit 0
+	fi
+	cat "$errf" >&2
+	eval "$a64"
+	q LANE_STATUS ok
+	q LANE_KDIR "$A64_KDIR"
+	q LANE_KIMAGE "$A64_KIMAGE"
+	q LANE_KVER "$A64_KVER"
+	q LANE_MODTREE "$A64_MODTREE"
+	q LANE_EXTRA_KO ""
+	q LANE_SRC ""
+	q LANE_PKG "$A64_PKG"
+	q LANE_ARCH arm64
+	q LANE_BUSYBOX "$A64_BUSYBOX"
+	# -M virt has one UART (the console): results go to a virtio console,
+	# whose drivers are modules in Debian's arm64 kernel.
+	q LANE_BOOT_KO "virtio_mmio virtio_console"
+	;;
 debug-*)
 	# A source package that cannot be fetched skips the lane; a kernel
 	# that does not build fails it.
@@ -62,5 +95,5 @@ debug-*)
 	q LANE_SRC "$src"
 	q LANE_PKG "$(cat "$src/.mtmap-pkg" 2>/dev/null || echo "linux-source ${src##*/linux-}")"
 	;;
-*) die "unknown lane '$lane' (known: $LANES_ALL)" ;;
+*) die "unknown lane '$lane' (known: $LANES_ALL stock-6.1-arm64)" ;;
 esac

@@ -17,6 +17,15 @@
 # MTMAP_LOAD_EXTRA (e.g. test_hmm), MTMAP_VM_TIMEOUT, MTMAP_PROG_TIMEOUT,
 # MTMAP_CMDLINE (extra kernel parameters), MTMAP_KSRC (tree for kunit.py),
 # MTMAP_INITRAMFS_EXTRA (a directory copied over the initramfs root).
+# Lanes of another architecture (stock-6.1-arm64): the module and
+# selftests/ttm_baseline/ttm_baseline.ko (a TTM-style handler, test-only)
+# are cross-built, the selftests too into MTMAP_SELFTESTS_OUT_CROSS (default
+# out/selftests-ARCH; built here), MTMAP_VM_CPU picks the CPU model
+# (default cortex-a57) and ttm_baseline_test runs first, with or without
+# mtmap. MTMAP_BUILD_OUT: where the module and baseline builds go (default
+# out/LANE; check.sh's DBM pass shares the first pass's). While mtmap.ko
+# does not build there (no arm64 port yet), the lane still boots:
+# insmod:mtmap fails and the baseline is measured.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -56,16 +65,65 @@ if [ "$LANE_STATUS" = skip ]; then
 	finish SKIPPED 0 0 1 "- $LANE_REASON"
 fi
 label="$lane ($LANE_PKG)"
+arch=${LANE_ARCH:-x86_64}
+cpu=""
+if [ "$arch" != x86_64 ]; then
+	cpu=${MTMAP_VM_CPU:-cortex-a57}
+	label="$lane ($LANE_PKG) [$cpu]"
+fi
 log "$lane: kernel $LANE_KVER from $LANE_PKG ($LANE_KIMAGE)"
 
 # 2. Module.
-if ! moddir=$("$MTMAP_ROOT/scripts/build-module.sh" "$LANE_KDIR" "$lanedir"); then
-	finish FAILED 0 1 0 "- the module did not build against $LANE_KDIR"
+modnote=""
+bout=${MTMAP_BUILD_OUT:-$lanedir}
+if ! moddir=$(MTMAP_KARCH=$arch "$MTMAP_ROOT/scripts/build-module.sh" "$LANE_KDIR" "$bout"); then
+	[ "$arch" != x86_64 ] || finish FAILED 0 1 0 "- the module did not build against $LANE_KDIR"
+	# No arm64 port of mtmap yet: boot without it, so that the baseline
+	# is still measured; the guest's insmod:mtmap step fails the lane.
+	moddir=$lanedir/no-mod
+	rm -rf "$moddir"
+	mkdir -p "$moddir"
+	modnote="[mtmap.ko did not build for $arch (see $bout/mod/build.log)]"
+	log "$lane: $modnote"
+fi
+extra_ko=$LANE_EXTRA_KO
+load_extra=${MTMAP_LOAD_EXTRA:-}
+if [ "$arch" != x86_64 ]; then
+	# The TTM-style baseline, in a copy as the module (same lock).
+	bl=$bout/ttm_baseline
+	mkdir -p "$bl"
+	cp -p "$MTMAP_ROOT/selftests/ttm_baseline/Kbuild" "$MTMAP_ROOT/selftests/ttm_baseline/ttm_baseline.c" "$bl/"
+	# shellcheck disable=SC2046
+	flock "$bout/.mod.lock" make -C "$LANE_KDIR" M="$bl" $(kbuild_arch_args "$arch") modules \
+		>"$bl/build.log" 2>&1 ||
+		finish FAILED 0 1 0 "- the TTM-style baseline module did not build (log: $bl/build.log)"
+	extra_ko="$extra_ko $bl/ttm_baseline.ko"
+	load_extra="$load_extra ttm_baseline"
 fi
 
 # 3. What to run.
-kunit_py=${MTMAP_KSRC:-$("$MTMAP_ROOT/scripts/fetch-source.sh" debug-6.12)}/tools/testing/kunit/kunit.py
+ksrc=${MTMAP_KSRC:-$("$MTMAP_ROOT/scripts/fetch-source.sh" debug-6.12)}
+kunit_py=$ksrc/tools/testing/kunit/kunit.py
 [ -f "$kunit_py" ] || die "no kunit.py at $kunit_py"
+nomtmap=""
+if [ "$arch" != x86_64 ]; then
+	# The selftests of this architecture, cross-built (static) here, as
+	# make selftests does for x86 (one build at a time per directory).
+	selftests=${MTMAP_SELFTESTS_OUT_CROSS:-$MTMAP_OUT/selftests-$arch}
+	mkdir -p "$selftests"
+	log "$lane: building the $arch selftests in $selftests"
+	flock "$selftests/.lock" make -C "$MTMAP_ROOT/selftests" CC="$(arch_cc "$arch")" KSRC="$ksrc" \
+		OUT="$selftests" -j"$MTMAP_JOBS" all baseline >"$selftests/build.log" 2>&1 ||
+		finish FAILED 0 1 0 "- the $arch selftests did not build (log: $selftests/build.log)"
+	nomtmap=ttm_baseline_test
+fi
+# --dbm= for ttm_baseline_test: whether the CPU model has hardware
+# dirty-bit management (ARMv8.1); it checks the kernel log agrees.
+case $cpu in
+cortex-a53 | cortex-a57 | cortex-a72) dbm_arg=--dbm=0 ;;
+cortex-a55 | cortex-a76 | neoverse-n1 | max | max,*) dbm_arg=--dbm=1 ;;
+*) dbm_arg="" ;;
+esac
 progs=$out/progs
 : >"$progs"
 bins=""
@@ -79,12 +137,16 @@ check)
 	# mtmap-demo; TESTS (kselftest harness options) go to the *_test ones.
 	[ -x "$selftests/mtmap_test" ] ||
 		finish FAILED 0 1 0 "- $selftests/mtmap_test is missing (selftests not built)"
-	list=${MTMAP_CHECK_PROGS:-mtmap_test $(cd "$selftests" && find . -maxdepth 1 -type f -perm -u+x -name '*_test' ! -name mtmap_test -printf '%f\n' | LC_ALL=C sort) mtmap-demo}
+	# The baseline (built only for other architectures) comes first.
+	list=${MTMAP_CHECK_PROGS:-$nomtmap mtmap_test $(cd "$selftests" && find . -maxdepth 1 -type f -perm -u+x -name '*_test' ! -name mtmap_test ! -name ttm_baseline_test -printf '%f\n' | LC_ALL=C sort) mtmap-demo}
 	for p in $list; do
 		[ -x "$selftests/$p" ] || continue
 		bins="$bins $selftests/$p"
 		args=""
-		case $p in *_test) args=${TESTS:-} ;; esac
+		case $p in
+		ttm_baseline_test) args=$dbm_arg ;;
+		*_test) args=${TESTS:-} ;;
+		esac
 		printf '%s\t%s %s\n' "$p" "$p" "$args" >>"$progs"
 	done
 	;;
@@ -109,21 +171,22 @@ vm-run)
 esac
 
 # 4. Initramfs.
-IR_MODDIR=$moddir IR_MODTREE=$LANE_MODTREE IR_EXTRA_KO=$LANE_EXTRA_KO IR_BINS=$bins \
+IR_MODDIR=$moddir IR_MODTREE=$LANE_MODTREE IR_EXTRA_KO=$extra_ko IR_BINS=$bins \
 	IR_PROGS=$progs IR_MODE=$mode IR_KUNIT=$kunit \
 	IR_PROG_TIMEOUT=${MTMAP_PROG_TIMEOUT:-900} IR_MODPARAMS=${MTMAP_MODPARAMS:-} \
-	IR_LOAD_EXTRA=${MTMAP_LOAD_EXTRA:-} IR_ROOT_EXTRA=${MTMAP_INITRAMFS_EXTRA:-} \
+	IR_LOAD_EXTRA=$load_extra IR_ROOT_EXTRA=${MTMAP_INITRAMFS_EXTRA:-} \
+	IR_BUSYBOX=${LANE_BUSYBOX:-} IR_BOOT_KO=${LANE_BOOT_KO:-} IR_NOMTMAP=$nomtmap \
 	"$MTMAP_ROOT/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" >/dev/null
 
 # 5. Boot, 6. judge. A splat before mtmap was first loaded is the kernel's
 # or the emulator's (parse-results.py writes it to infra-splat): report it
 # as an infrastructure failure and boot once more; only the second boot
 # counts. Splats after mtmap was loaded are never retried.
-note=""
+note=$modnote
 for attempt in 1 2; do
-	log "$lane: booting (TCG); console: $out/console.log, results: $out/results.log"
+	log "$lane: booting (TCG${cpu:+, $cpu}); console: $out/console.log, results: $out/results.log"
 	qrc=0
-	"$MTMAP_ROOT/scripts/vm-boot.sh" "$LANE_KIMAGE" "$out/initramfs.cpio.gz" "$out" || qrc=$?
+	MTMAP_VM_ARCH=$arch MTMAP_VM_CPU=$cpu "$MTMAP_ROOT/scripts/vm-boot.sh" "$LANE_KIMAGE" "$out/initramfs.cpio.gz" "$out" || qrc=$?
 	log "$lane: VM finished after $(cat "$out/boot-seconds") s (qemu rc=$qrc)"
 	prc=0
 	python3 "$MTMAP_ROOT/scripts/parse-results.py" "$out" --lane "$label" \
@@ -134,5 +197,5 @@ for attempt in 1 2; do
 	for f in console.log results.log infra-splat; do
 		mv "$out/$f" "$out/boot1-$f"
 	done
-	note="[first boot: infrastructure splat before mtmap was loaded, retried; $(head -1 "$out/boot1-infra-splat" | sed 's/^\[[ 0-9.]*\] *//' | cut -c1-100); see $out/boot1-console.log]"
+	note="${modnote:+$modnote }[first boot: infrastructure splat before mtmap was loaded, retried; $(head -1 "$out/boot1-infra-splat" | sed 's/^\[[ 0-9.]*\] *//' | cut -c1-100); see $out/boot1-console.log]"
 done

@@ -307,9 +307,22 @@ def main():
         m = re.match(r'^\[\s*(\d+)\.\d+\] mtmap-init: (kernel|MTMAP-DONE)', line)
         if m:
             boot += ', %s at %s s' % ('init' if m.group(2) == 'kernel' else 'done', m.group(1))
-    print('%s: %s (%d passed, %d failed, %d skipped%s)%s' % (
+    # First-write faults per page side by side, where a program measured
+    # them ("# NAME_first_write_faults_per_page N.NN": ttm_baseline_test
+    # on the arm64 lane); the pass/fail verdict is that program's.
+    fw = {}
+    for b in blocks:
+        for line in b.lines:
+            m = re.match(r'^# (\w+)_first_write_faults_per_page ([\d.]+)$', line.strip())
+            if m:
+                fw[m.group(1)] = m.group(2)
+    table = ''
+    if fw:
+        table = ' first-write faults/page: ttm-baseline %s, mtmap %s' % (
+            fw.get('baseline', 'n/a'), fw.get('mtmap', 'n/a'))
+    print('%s: %s (%d passed, %d failed, %d skipped%s)%s%s' % (
         args.lane, 'PASSED' if failed == 0 else 'FAILED', passed, failed, skipped, boot,
-        ' ' + args.note if args.note else ''))
+        table, ' ' + args.note if args.note else ''))
     return 0 if failed == 0 else 1
 
 

@@ -6,6 +6,9 @@
 # OUTDIR/console.log, ttyS1 (test results) to OUTDIR/results.log.
 # Exit status: QEMU's (0 after a clean poweroff), 124 on timeout.
 # MTMAP_QEMU_ARGS: extra QEMU options (word-split), e.g. -mem-prealloc.
+# MTMAP_VM_ARCH=arm64 (the lane's LANE_ARCH; default x86_64) boots
+# qemu-system-aarch64 -M virt with MTMAP_VM_CPU (default cortex-a57):
+# ttyAMA0 is the console, a virtio console (hvc0) the results port.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -19,7 +22,9 @@ rm -f "$out/console.log" "$out/results.log"
 # panic=-1: reboot at once on a panic, which -no-reboot turns into an exit.
 # oops=panic: an oops stops the run (the debug config has PANIC_ON_OOPS too);
 # a WARN stays non-fatal so every splat of the run is collected.
-append="console=ttyS0,115200 panic=-1 oops=panic printk.time=1 loglevel=7"
+console=ttyS0
+[ "${MTMAP_VM_ARCH:-x86_64}" != arm64 ] || console=ttyAMA0
+append="console=$console,115200 panic=-1 oops=panic printk.time=1 loglevel=7"
 # TCG on a busy host can starve a vCPU for tens of seconds: the RCU stall
 # detector waits 120 s instead of 21 before it reports ("INFO: ... stall").
 append="$append rcupdate.rcu_cpu_stall_timeout=120"
@@ -29,14 +34,32 @@ append="$append nokaslr no_hash_pointers rdinit=/init ${MTMAP_CMDLINE:-}"
 # levels (7.x always may), and then each read of the page-table dump the
 # tests take as their witness walks the 57-bit space: ~9.5 s instead of
 # well under one. mtmap itself does not depend on the paging depth.
-cmd=(qemu-system-x86_64
-	-nodefaults -machine pc -accel tcg,thread=multi -cpu max,la57=off
-	-smp 2 -m 2G
-	-nic none -no-reboot -display none -monitor none
-	-serial "file:$out/console.log" -serial "file:$out/results.log"
-	-object memory-backend-ram,id=mtmap-shm,size=64M,share=on
-	-device ivshmem-plain,memdev=mtmap-shm
-	-kernel "$kernel" -initrd "$initrd" -append "$append")
+case ${MTMAP_VM_ARCH:-x86_64} in
+x86_64)
+	cmd=(qemu-system-x86_64
+		-nodefaults -machine pc -accel tcg,thread=multi -cpu max,la57=off
+		-smp 2 -m 2G
+		-nic none -no-reboot -display none -monitor none
+		-serial "file:$out/console.log" -serial "file:$out/results.log"
+		-object memory-backend-ram,id=mtmap-shm,size=64M,share=on
+		-device ivshmem-plain,memdev=mtmap-shm
+		-kernel "$kernel" -initrd "$initrd" -append "$append")
+	;;
+arm64)
+	# cortex-a57 has no hardware dirty-bit management (DBM), cortex-a76
+	# and max have it: the lane boots both. -M virt has a single PL011,
+	# so the results take a virtio console on the virtio-mmio bus.
+	cmd=(qemu-system-aarch64
+		-nodefaults -machine virt -accel tcg,thread=multi
+		-cpu "${MTMAP_VM_CPU:-cortex-a57}" -smp 2 -m 1G
+		-nic none -no-reboot -display none -monitor none
+		-serial "file:$out/console.log"
+		-chardev "file,id=mtmap-results,path=$out/results.log"
+		-device virtio-serial-device -device virtconsole,chardev=mtmap-results
+		-kernel "$kernel" -initrd "$initrd" -append "$append")
+	;;
+*) die "MTMAP_VM_ARCH=$MTMAP_VM_ARCH: unknown" ;;
+esac
 # shellcheck disable=SC2206
 [ -z "${MTMAP_QEMU_ARGS:-}" ] || cmd+=(${MTMAP_QEMU_ARGS})
 printf '%q ' "${cmd[@]}" >"$out/qemu.cmd"
