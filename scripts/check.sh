@@ -4,6 +4,13 @@
 # (scripts/lane-run.sh check) and add their results up. The last line is
 # exactly "N passed, N failed, N skipped"; the exit status is non-zero on any
 # failure, splat or missing lane result. A skipped lane counts as 1 skipped.
+#
+# The jobs (lint, each lane, the extra passes, the hmm baselines) are
+# independent: each has its own output directory, and the kernels they
+# share are built once under a lock. They run MTMAP_PARALLEL (default 2) at
+# a time, longest first: a TCG guest mostly keeps one host core busy, so
+# two of them fill this 2-core machine. Each job's report is printed whole
+# when it ends; the summary lists them in a fixed order.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -37,12 +44,92 @@ if [ -z "${MTMAP_SELFTESTS_OUT:-}" ]; then
 	fi
 fi
 
-mkdir -p "$MTMAP_OUT"
-# Static checks first: checkpatch, kernel-doc, sparse + W=1.
+mkdir -p "$MTMAP_OUT/jobs"
+st=${MTMAP_SELFTESTS_OUT:-$MTMAP_OUT/selftests}
+has() { [[ " $lanes " == *" $1 "* ]]; }
+
+# --- the jobs: name, then the command; each writes $MTMAP_OUT/jobs/NAME.log
+job_lint() { "$MTMAP_ROOT/scripts/lint.sh"; }
+job_lane() { rm -f "$MTMAP_OUT/$1/counts"; "$MTMAP_ROOT/scripts/lane-run.sh" check "$1"; }
+# The memory-type and first-write tests once more on debug-6.12 booted
+# with nopat: WC must become UC- on both sides and INFO must say so.
+job_nopat() {
+	MTMAP_CMDLINE="${MTMAP_CMDLINE:-} nopat" MTMAP_OUT=$MTMAP_OUT/nopat \
+		MTMAP_CHECK_PROGS="memtype_test mtmap_test fault_test" MTMAP_SELFTESTS_OUT=$st \
+		"$MTMAP_ROOT/scripts/lane-run.sh" check debug-6.12
+}
+# stock-6.1-arm64, then once more on a CPU with hardware dirty-bit
+# management (the first boot is a cortex-a57, without it): the TTM-style
+# baseline must cost one fault per first write there, mtmap still one;
+# the first-write, read-then-write and dirty-tracking counts must be exact
+# on both CPU models. The second pass reuses the first one's builds.
+# MTMAP_DBM_CPU: another DBM model.
+arm=stock-6.1-arm64
+job_arm64() {
+	local bo=$MTMAP_OUT/$arm cross=${MTMAP_SELFTESTS_OUT_CROSS:-$MTMAP_OUT/selftests-arm64}
+	job_lane $arm
+	[ -n "${MTMAP_NO_EXTRA:-}" ] && return
+	log "===== lane $arm+dbm ====="
+	MTMAP_VM_CPU=${MTMAP_DBM_CPU:-cortex-a76} MTMAP_BUILD_OUT=$bo MTMAP_SELFTESTS_OUT_CROSS=$cross \
+		MTMAP_CHECK_PROGS="ttm_baseline_test fault_test dirty_test" MTMAP_OUT=$MTMAP_OUT/dbm \
+		"$MTMAP_ROOT/scripts/lane-run.sh" check $arm >"$MTMAP_OUT/jobs/$arm+dbm.log" 2>&1
+	cat "$MTMAP_OUT/jobs/$arm+dbm.log"
+}
+# Peer baseline: the kernel's own hmm-tests against test_hmm.ko, next to
+# ours. Its failures are the kernel's; they are reported, not counted.
+job_hmm() {
+	local e
+	e=$("$MTMAP_ROOT/scripts/lane-env.sh" "$1") && eval "$e" && [ "$LANE_STATUS" = ok ] ||
+		{ echo "  not run: the $1 kernel is not available"; return 0; }
+	"$MTMAP_ROOT/scripts/hmm-baseline.sh" "$1"
+}
+
+queue=()	# "name:function args", longest first
+has debug-latest && queue+=("debug-latest:job_lane debug-latest")
+if [ -z "${MTMAP_NO_EXTRA:-}" ] && has debug-6.12; then
+	queue+=("debug-6.12+nopat:job_nopat")
+fi
+if [ -z "${MTMAP_NO_EXTRA:-}" ]; then
+	has debug-latest && queue+=("hmm-debug-latest:job_hmm debug-latest")
+fi
+has debug-6.12 && queue+=("debug-6.12:job_lane debug-6.12")
+if [ -z "${MTMAP_NO_EXTRA:-}" ]; then
+	has debug-6.12 && queue+=("hmm-debug-6.12:job_hmm debug-6.12")
+fi
+for lane in $lanes; do
+	case $lane in
+	debug-latest | debug-6.12) ;;
+	"$arm") queue+=("$lane:job_arm64") ;;
+	*) queue+=("$lane:job_lane $lane") ;;
+	esac
+done
+[ -n "${MTMAP_NO_LINT:-}" ] || queue+=("lint:job_lint")
+
+# --- run them, MTMAP_PARALLEL at a time
+max=${MTMAP_PARALLEL:-2}
+declare -A running=()
+reap() { # wait for one job, print its report
+	local pid name
+	wait -n -p pid "${!running[@]}" 2>/dev/null || true
+	[ -n "${pid:-}" ] || return 0
+	name=${running[$pid]}
+	unset "running[$pid]"
+	log "===== $name done ====="
+	cat "$MTMAP_OUT/jobs/$name.log"
+}
+for entry in "${queue[@]}"; do
+	while [ ${#running[@]} -ge "$max" ]; do reap; done
+	name=${entry%%:*}
+	log "===== $name started ====="
+	# shellcheck disable=SC2086
+	(${entry#*:}) >"$MTMAP_OUT/jobs/$name.log" 2>&1 &
+	running[$!]=$name
+done
+while [ ${#running[@]} -gt 0 ]; do reap; done
+
+# --- results, in a fixed order
 if [ -z "${MTMAP_NO_LINT:-}" ]; then
-	log "===== lint ====="
-	"$MTMAP_ROOT/scripts/lint.sh" 2>&1 | tee "$MTMAP_OUT/lint.report"
-	if read -r p _ f _ s _ < <(tail -1 "$MTMAP_OUT/lint.report"); then
+	if read -r p _ f _ s _ < <(tail -1 "$MTMAP_OUT/jobs/lint.log"); then
 		add "$p" "$f" 0
 		summaries+=("lint: $p passed, $f failed")
 	else
@@ -50,85 +137,41 @@ if [ -z "${MTMAP_NO_LINT:-}" ]; then
 		summaries+=("lint: FAILED - no result")
 	fi
 fi
-for lane in $lanes; do
-	log "===== lane $lane ====="
-	rm -f "$MTMAP_OUT/$lane/counts"
-	"$MTMAP_ROOT/scripts/lane-run.sh" check "$lane" 2>&1 | tee "$MTMAP_OUT/$lane.report"
-	line=$(tail -1 "$MTMAP_OUT/$lane.report" 2>/dev/null)
-	if [ -f "$MTMAP_OUT/$lane/counts" ] && read -r p f s <"$MTMAP_OUT/$lane/counts"; then
+count() { # count LABEL COUNTS-FILE SUMMARY-LINE
+	if read -r p f s <"$2" 2>/dev/null; then
 		add "$p" "$f" "$s"
-		summaries+=("$line")
+		summaries+=("$3")
 	else
 		add 0 1 0
-		summaries+=("$lane: FAILED - no result for the lane (see $MTMAP_OUT/$lane.report)")
+		summaries+=("$1: FAILED - no result (see $MTMAP_OUT/jobs/)")
+	fi
+}
+for lane in $lanes; do
+	count "$lane" "$MTMAP_OUT/$lane/counts" "$(grep -E "^$lane[ :]" "$MTMAP_OUT/jobs/$lane.log" | tail -1)"
+	if [ -z "${MTMAP_NO_EXTRA:-}" ] && [ "$lane" = debug-6.12 ]; then
+		count debug-6.12+nopat "$MTMAP_OUT/nopat/debug-6.12/counts" \
+			"$(grep -E '^debug-6.12[ :]' "$MTMAP_OUT/jobs/debug-6.12+nopat.log" | tail -1 |
+				sed 's/^debug-6.12\([ :]\)/debug-6.12+nopat\1/')"
+	fi
+	if [ -z "${MTMAP_NO_EXTRA:-}" ] && [ "$lane" = "$arm" ]; then
+		count $arm+dbm "$MTMAP_OUT/dbm/$arm/counts" \
+			"$(grep -E "^$arm[ :]" "$MTMAP_OUT/jobs/$arm+dbm.log" 2>/dev/null | tail -1 |
+				sed "s/^$arm\([ :]\)/$arm+dbm\1/")"
 	fi
 done
-
-# The memory-type tests once more on debug-6.12 booted with nopat: WC must
-# become UC- on both sides and INFO must say so. Counted like a lane.
-if [ -z "${MTMAP_NO_EXTRA:-}" ] && [[ " $lanes " == *" debug-6.12 "* ]]; then
-	log "===== lane debug-6.12+nopat ====="
-	xo=$MTMAP_OUT/nopat
-	st=${MTMAP_SELFTESTS_OUT:-$MTMAP_OUT/selftests}
-	mkdir -p "$xo"
-	MTMAP_CMDLINE="${MTMAP_CMDLINE:-} nopat" MTMAP_OUT=$xo \
-		MTMAP_CHECK_PROGS="memtype_test mtmap_test fault_test" MTMAP_SELFTESTS_OUT=$st \
-		"$MTMAP_ROOT/scripts/lane-run.sh" check debug-6.12 2>&1 | tee "$xo/report"
-	if read -r p f s <"$xo/debug-6.12/counts" 2>/dev/null; then
-		add "$p" "$f" "$s"
-		summaries+=("$(tail -1 "$xo/report" | sed 's/^debug-6.12\([ :]\)/debug-6.12+nopat\1/')")
-	else
-		add 0 1 0
-		summaries+=("debug-6.12+nopat: FAILED - no result (see $xo/report)")
-	fi
-fi
-
-# stock-6.1-arm64 once more on a CPU with hardware dirty-bit management
-# (the first boot is a cortex-a57, without it): the TTM-style baseline
-# must cost one fault per first write there, mtmap still one; the
-# first-write, read-then-write and dirty-tracking counts must be exact on
-# both CPU models. Counted like a lane. MTMAP_DBM_CPU: another DBM model.
-arm=stock-6.1-arm64
-if [ -z "${MTMAP_NO_EXTRA:-}" ] && [[ " $lanes " == *" $arm "* ]]; then
-	log "===== lane $arm+dbm ====="
-	xo=$MTMAP_OUT/dbm
-	mkdir -p "$xo"
-	# The first pass's builds (module, baseline, selftests) are reused.
-	# (Set apart: a later assignment of one command's prefix would see
-	# the MTMAP_OUT=$xo before it.)
-	st=${MTMAP_SELFTESTS_OUT_CROSS:-$MTMAP_OUT/selftests-arm64}
-	bo=$MTMAP_OUT/$arm
-	MTMAP_VM_CPU=${MTMAP_DBM_CPU:-cortex-a76} MTMAP_BUILD_OUT=$bo MTMAP_SELFTESTS_OUT_CROSS=$st \
-		MTMAP_CHECK_PROGS="ttm_baseline_test fault_test dirty_test" MTMAP_OUT=$xo \
-		"$MTMAP_ROOT/scripts/lane-run.sh" check $arm 2>&1 | tee "$xo/report"
-	if read -r p f s <"$xo/$arm/counts" 2>/dev/null; then
-		add "$p" "$f" "$s"
-		summaries+=("$(tail -1 "$xo/report" | sed "s/^$arm\([ :]\)/$arm+dbm\1/")")
-	else
-		add 0 1 0
-		summaries+=("$arm+dbm: FAILED - no result (see $xo/report)")
-	fi
-fi
-
-# Peer baseline: the kernel's own hmm-tests against test_hmm.ko, next to
-# ours. Its failures are the kernel's; they are reported, not counted.
 baseline=()
-if [ -z "${MTMAP_NO_EXTRA:-}" ]; then
-	for lane in $lanes; do
-		case $lane in debug-*) ;; *) continue ;; esac
-		[ -f "$MTMAP_OUT/$lane/counts" ] || continue
-		log "===== hmm-tests baseline on $lane ====="
-		"$MTMAP_ROOT/scripts/hmm-baseline.sh" "$lane" >"$MTMAP_OUT/hmm-$lane.report" 2>&1
-		baseline+=("hmm baseline on $lane (not counted):")
-		while IFS= read -r l; do baseline+=("$l"); done < <(grep -E '^  ' "$MTMAP_OUT/hmm-$lane.report")
-	done
-fi
+for lane in $lanes; do
+	f=$MTMAP_OUT/jobs/hmm-$lane.log
+	[ -f "$f" ] || continue
+	baseline+=("hmm baseline on $lane (not counted):")
+	while IFS= read -r l; do baseline+=("$l"); done < <(grep -E '^  ' "$f")
+done
 
 echo
 echo "===== mtmap check summary ====="
 printf '%s\n' "${summaries[@]}"
 [ ${#baseline[@]} = 0 ] || printf '%s\n' "${baseline[@]}"
 t=$(($(date +%s) - t_start))
-echo "wall time: $((t / 60)) min $((t % 60)) s (make deps excluded)"
+echo "wall time: $((t / 60)) min $((t % 60)) s (make deps excluded; $max jobs at a time)"
 echo "$tp passed, $tf failed, $ts skipped"
 [ "$tf" = 0 ]
