@@ -9,7 +9,9 @@
 #
 # Environment: MTMAP_OUT (default out/; results in $MTMAP_OUT/hmm-LANE),
 # MTMAP_MODSRC (module sources), EXCL_TESTS_ARGS (harness options for
-# exclusive_test; hmm-tests always runs whole). Exit status: lane-run.sh's.
+# exclusive_test), MTMAP_HMM_ARGS (harness options for hmm-tests; default:
+# its device-exclusive tests, the peer of exclusive_test; "all" runs every
+# test, which takes minutes per lane). Exit status: lane-run.sh's.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -44,8 +46,10 @@ gcc -static -O2 -pthread -I"$hdr/include" -I"$src" -I"$src/tools/include" -isyst
 make -s -C "$MTMAP_ROOT/selftests" KSRC="$src" OUT="$bins" "$bins/exclusive_test" \
 	"$bins/mtmap_test" >&2
 
+hmm_args=${MTMAP_HMM_ARGS--t exclusive -t exclusive_mprotect -t exclusive_cow}
+[ "$hmm_args" != all ] || hmm_args=""
 rc=0
-MTMAP_SELFTESTS_OUT=$bins MTMAP_LOAD_EXTRA=test_hmm \
+MTMAP_HMM_ARGS=$hmm_args MTMAP_SELFTESTS_OUT=$bins MTMAP_LOAD_EXTRA=test_hmm \
 	MTMAP_CHECK_PROGS="exclusive_test hmm-tests" \
 	TESTS="${EXCL_TESTS_ARGS:-}" \
 	MTMAP_OUT="$MTMAP_OUT/hmm-$lane" \

@@ -146,6 +146,7 @@ check)
 		case $p in
 		ttm_baseline_test) args=$dbm_arg ;;
 		*_test) args=${TESTS:-} ;;
+		hmm-tests) args=${MTMAP_HMM_ARGS:-} ;;
 		esac
 		printf '%s\t%s %s\n' "$p" "$p" "$args" >>"$progs"
 	done
