@@ -35,8 +35,13 @@ static pgprot_t mtmap_map_prot(struct mtmap_buffer *buf,
 {
 	vm_flags_t flags = vma->vm_flags;
 
-	if (!writable)
-		flags &= ~VM_WRITE;
+	/*
+	 * Read-only, but readable: a PROT_WRITE-only mapping without its
+	 * write bit would be PAGE_NONE, which the CPU faults on forever (x86
+	 * lets such a mapping read, so the core sends the read here).
+	 */
+	if (!writable && (flags & VM_WRITE))
+		flags = (flags & ~VM_WRITE) | VM_READ;
 	return mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(flags));
 }
 
@@ -89,13 +94,27 @@ static vm_fault_t mtmap_write_ptes(struct mtmap_buffer *buf, struct mtmap_ptes *
 	unsigned int j;
 
 	if (buf->flags & MTMAP_CREATE_HUGE) {
-		for (j = 0; j < n; j++) {
-			ret = vmf_insert_pfn_prot(p->vma, addr + j * PAGE_SIZE,
-						  page_to_pfn(p->pages[j]), p->prot);
-			if (ret & VM_FAULT_ERROR)
-				return ret;
+		/*
+		 * Under buf->lock, as mtmap_vm_huge_fault() inserts a PMD. A
+		 * chunk can become huge after our ->huge_fault fell back (a
+		 * type change meanwhile, or our 4 KiB page failed too), and
+		 * its PMD must not race with our PTE table. Where the PMD
+		 * won, the retried access uses it; a neighbour under one
+		 * ends the prefault.
+		 */
+		ret = VM_FAULT_NOPAGE;
+		mutex_lock(&buf->lock);
+		if (!vmf || !pmd_leaf(READ_ONCE(*vmf->pmd))) {
+			for (j = 0; j < n; j++) {
+				ret = vmf_insert_pfn_prot(p->vma, addr + j * PAGE_SIZE,
+							  page_to_pfn(p->pages[j]),
+							  p->prot);
+				if (ret & VM_FAULT_ERROR)
+					break;
+			}
 		}
-		return VM_FAULT_NOPAGE;
+		mutex_unlock(&buf->lock);
+		return ret;
 	}
 	p->i = 0;
 	/* The faulting page, where the kernel lets us skip a second walk. */

@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/slab.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -191,6 +192,7 @@ const struct mtmap_placement *mtmap_placement_get(u32 id);
 /* buffer.c, buffer_pages.c: buffer objects and their pages */
 struct file *mtmap_buffer_create(const struct mtmap_create *c);
 struct page *mtmap_buffer_get_or_alloc_page(struct mtmap_buffer *buf, pgoff_t idx);
+struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx);
 
 /* The 4 KiB page at @idx if it exists. */
 static inline struct page *mtmap_buffer_page(struct mtmap_buffer *buf,
@@ -214,6 +216,20 @@ void mtmap_buffer_walk(void (*fn)(struct mtmap_buffer *buf, void *arg),
 static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
 {
 	return (int)(vma->vm_pgoff >> MTMAP_PGOFF_TYPE_SHIFT) - 1;
+}
+
+/*
+ * Bitmaps of one bit per page scale with max_buffer_mb (32 MiB at the 1 TiB
+ * limit, above what kmalloc() can give): kvmalloc, and kvfree to free.
+ */
+static inline unsigned long *mtmap_bitmap_zalloc(unsigned long nbits, gfp_t gfp)
+{
+	return kvcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long), gfp);
+}
+
+static inline void mtmap_bitmap_free(unsigned long *bitmap)
+{
+	kvfree(bitmap);
 }
 
 /* huge.c */
