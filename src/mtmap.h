@@ -83,7 +83,8 @@ struct mtmap_placement {
  *     mmap_lock or the VMA lock    taken by the core before ->fault/->mmap
  *       mtmap_buffer.map_lock      read: a fault maps; write: the memory
  *                                  type changes or dirty bits are taken
- *         mtmap_buffer.lock        huge buffers: one chunk, folio or pages
+ *         mtmap_buffer.lock        huge buffers: one chunk, folio or pages;
+ *                                  held across their PTE and PMD inserts
  *           mtmap_pool.lock  |     (spinlock) a pool's free list
  *           mtmap_track_lock |     (memtype.c) the memory-type table;
  *                                  never nested in each other
@@ -112,7 +113,8 @@ struct mtmap_placement {
  *	be created once the change has zapped them.
  * @lock: serialises page allocation in buffers with MTMAP_CREATE_HUGE, so
  *	that a chunk is either one folio or 4 KiB pages (other buffers
- *	install pages with a cmpxchg on @pages).
+ *	install pages with a cmpxchg on @pages), and their PTE and PMD
+ *	inserts, so that neither meets the other's entry.
  * @pages: @npages pointers, page index -> struct page, filled on first
  *	touch (4 KiB pages; NULL inside a chunk that is a huge folio).
  * @huge: chunk index -> PMD-order folio (MTMAP_CREATE_HUGE only).
