@@ -121,7 +121,7 @@ static void mtmap_buffer_free(struct mtmap_buffer *buf)
 			buf->placement->release(buf, &page, 1, buf->memtype);
 	}
 	kvfree(buf->pages);
-	bitmap_free(buf->dirty);
+	mtmap_bitmap_free(buf->dirty);
 	mtmap_owner_unregister(&buf->owner);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
@@ -252,7 +252,7 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 	if (c->flags & MTMAP_CREATE_PREFAULT)
 		buf->prefault = c->prefault ? c->prefault : MTMAP_PREFAULT_DEFAULT;
 	if (c->flags & MTMAP_CREATE_DIRTY_TRACK) {
-		buf->dirty = bitmap_zalloc(buf->npages, GFP_KERNEL_ACCOUNT);
+		buf->dirty = mtmap_bitmap_zalloc(buf->npages, GFP_KERNEL_ACCOUNT);
 		if (!buf->dirty) {
 			kfree(buf);
 			return ERR_PTR(-ENOMEM);
@@ -265,7 +265,7 @@ struct file *mtmap_buffer_create(const struct mtmap_create *c)
 	 */
 	buf->pages = kvcalloc(buf->npages, sizeof(*buf->pages), GFP_KERNEL_ACCOUNT);
 	if (!buf->pages) {
-		bitmap_free(buf->dirty);
+		mtmap_bitmap_free(buf->dirty);
 		kfree(buf);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -313,7 +313,7 @@ err_owner:
 	mtmap_owner_unregister(&buf->owner);
 err_buf:
 	kvfree(buf->pages);
-	bitmap_free(buf->dirty);
+	mtmap_bitmap_free(buf->dirty);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
 	return file;

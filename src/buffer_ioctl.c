@@ -165,7 +165,7 @@ long mtmap_ioctl_get_dirty(struct file *file, void *data,
 				   "reserved field not zero");
 		return -EINVAL;
 	}
-	snap = bitmap_zalloc(round_up(buf->npages, 64), GFP_KERNEL);
+	snap = mtmap_bitmap_zalloc(round_up(buf->npages, 64), GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
 
@@ -184,9 +184,17 @@ long mtmap_ioctl_get_dirty(struct file *file, void *data,
 	err = 0;
 	/* On 64-bit, an unsigned long bitmap is the uAPI's __u64 words. */
 	if (copy_to_user(u64_to_user_ptr(req->bitmap), snap, bytes)) {
+		/*
+		 * The report did not reach userspace: give its bits back for
+		 * the next call. Under map_lock for write, as they were taken:
+		 * bitmap_or() is not atomic against the set_bit() of faults.
+		 */
+		down_write(&buf->map_lock);
+		bitmap_or(buf->dirty, buf->dirty, snap, buf->npages);
+		up_write(&buf->map_lock);
 		mtmap_ioctl_refuse(ctx, "cannot write the bitmap");
 		err = -EFAULT;
 	}
-	bitmap_free(snap);
+	mtmap_bitmap_free(snap);
 	return err;
 }

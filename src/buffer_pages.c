@@ -11,15 +11,25 @@
 
 #define MTMAP_BATCH 512
 
-/*
- * Allocate the page at @idx and install it unless a racing fault got
- * there first, in which case ours goes back and theirs is returned.
- * cmpxchg() is fully ordered: the page is zeroed before anyone sees it.
+/**
+ * mtmap_buffer_install() - allocate the 4 KiB page at @idx and install it
+ * @buf: the buffer; its @map_lock held for read, and in a huge buffer
+ *	its @lock too (a chunk is either one folio or 4 KiB pages)
+ * @idx: page index, below @buf->npages
+ *
+ * Unless a racing fault got there first, in which case ours goes back and
+ * theirs is returned. cmpxchg() is fully ordered: the page is zeroed
+ * before anyone sees it.
+ *
+ * Return: the page (the buffer keeps its reference) or an ERR_PTR().
  */
-static struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx)
+struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx)
 {
 	struct page *page, *old;
 
+	lockdep_assert_held_read(&buf->map_lock);
+	if (buf->flags & MTMAP_CREATE_HUGE)
+		lockdep_assert_held(&buf->lock);
 	page = buf->placement->alloc(buf);
 	if (IS_ERR(page))
 		return page;

@@ -35,8 +35,13 @@ static pgprot_t mtmap_map_prot(struct mtmap_buffer *buf,
 {
 	vm_flags_t flags = vma->vm_flags;
 
-	if (!writable)
-		flags &= ~VM_WRITE;
+	/*
+	 * Read-only, but readable: a PROT_WRITE-only mapping without its
+	 * write bit would be PAGE_NONE, which the CPU faults on forever (x86
+	 * lets such a mapping read, so the core sends the read here).
+	 */
+	if (!writable && (flags & VM_WRITE))
+		flags = (flags & ~VM_WRITE) | VM_READ;
 	return mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(flags));
 }
 
@@ -72,6 +77,28 @@ static int mtmap_set_pte(pte_t *ptep, unsigned long addr, void *data)
 }
 
 /*
+ * Is @addr mapped by a PMD leaf? Only mtmap_vm_huge_fault() inserts them in
+ * our VMAs, under buf->lock, so the answer holds while the caller holds
+ * it. The caller's VMA or mmap lock keeps the upper tables in place.
+ */
+static bool mtmap_pmd_leaf(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(READ_ONCE(*pgd)))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(READ_ONCE(*p4d)))
+		return false;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
+		return false;
+	return pmd_leaf(READ_ONCE(*pmd_offset(pud, addr)));
+}
+
+/*
  * Write the PTEs of @n pages from @addr, i915 style: one walk and one PTE
  * lock for the lot, special PTEs as vmf_insert_pfn_prot() writes them,
  * without its x86 PAT lookup of every pfn (a walk of the iomem resource
@@ -89,13 +116,27 @@ static vm_fault_t mtmap_write_ptes(struct mtmap_buffer *buf, struct mtmap_ptes *
 	unsigned int j;
 
 	if (buf->flags & MTMAP_CREATE_HUGE) {
+		/*
+		 * Under buf->lock, as mtmap_vm_huge_fault() inserts a PMD. A
+		 * chunk can become huge after our ->huge_fault fell back (a
+		 * type change meanwhile, or our 4 KiB page failed too), and
+		 * neighbours may lie in a huge chunk: the PTE insert must
+		 * never meet a PMD leaf (walk_to_pmd() BUGs on one), nor our
+		 * PTE table race with a PMD insert. Where a PMD is, the
+		 * retried access uses it; a neighbour under one ends the step.
+		 */
+		ret = VM_FAULT_NOPAGE;
+		mutex_lock(&buf->lock);
 		for (j = 0; j < n; j++) {
+			if (mtmap_pmd_leaf(p->vma->vm_mm, addr + j * PAGE_SIZE))
+				break;
 			ret = vmf_insert_pfn_prot(p->vma, addr + j * PAGE_SIZE,
 						  page_to_pfn(p->pages[j]), p->prot);
 			if (ret & VM_FAULT_ERROR)
-				return ret;
+				break;
 		}
-		return VM_FAULT_NOPAGE;
+		mutex_unlock(&buf->lock);
+		return ret;
 	}
 	p->i = 0;
 	/* The faulting page, where the kernel lets us skip a second walk. */

@@ -53,24 +53,37 @@ struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx)
 
 #ifdef MTMAP_HAVE_HUGE_FAULT
 /*
- * buf->lock keeps 4 KiB allocations of the chunk out until the folio is
- * in the xarray; map_lock keeps the buffer's type stable meanwhile.
+ * Decide, once and under buf->lock, what chunk @chunk is: huge once its
+ * folio is in the xarray, 4 KiB once any of its 4 KiB pages exists. An
+ * undecided chunk gets a folio; if that cannot be allocated, the faulting
+ * page @idx is allocated as a 4 KiB page in the same critical section, so
+ * that no other fault can make the chunk huge after ours has fallen back
+ * (its 4 KiB path would meet a PMD leaf, or our PTE table its PMD insert).
+ * Should the 4 KiB page fail as well, the chunk stays undecided and the
+ * 4 KiB fault reports the error; mtmap_write_ptes() copes with a chunk
+ * that became huge meanwhile.
  */
-static struct folio *mtmap_huge_alloc(struct mtmap_buffer *buf, pgoff_t chunk)
+static struct folio *mtmap_huge_chunk(struct mtmap_buffer *buf, pgoff_t chunk,
+				      pgoff_t idx)
 {
 	pgoff_t first = chunk << MTMAP_HUGE_ORDER;
 	struct folio *folio;
 
 	lockdep_assert_held_read(&buf->map_lock);
 	lockdep_assert_held(&buf->lock);
+	folio = xa_load(&buf->huge, chunk);
+	if (folio)
+		return folio;
 	/* Only a chunk none of whose pages exist yet can become huge. */
 	if (memchr_inv(&buf->pages[first], 0, MTMAP_HUGE_NR * sizeof(*buf->pages)))
 		return NULL;
 	folio = buf->placement->alloc_huge(buf);
-	if (!folio)
-		return NULL;
-	if (xa_err(xa_store(&buf->huge, chunk, folio, GFP_KERNEL))) {
+	if (folio && xa_err(xa_store(&buf->huge, chunk, folio, GFP_KERNEL))) {
 		buf->placement->release_huge(buf, folio);
+		folio = NULL;
+	}
+	if (!folio) {
+		mtmap_buffer_install(buf, idx);
 		return NULL;
 	}
 	atomic_long_add(MTMAP_HUGE_NR, &buf->populated);
@@ -93,9 +106,10 @@ vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	pgoff_t idx = vmf->pgoff & MTMAP_PGOFF_MASK;
 	pgoff_t first = idx - ((vmf->address - haddr) >> PAGE_SHIFT);
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
-	pgprot_t want;
+	vm_fault_t ret = VM_FAULT_FALLBACK;
 	struct folio *folio;
-	vm_fault_t ret;
+	pgprot_t want;
+	pmd_t pmd;
 
 	if (order != MTMAP_HUGE_ORDER)
 		return VM_FAULT_FALLBACK;
@@ -105,35 +119,40 @@ vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end ||
 	    first & (MTMAP_HUGE_NR - 1) || first + MTMAP_HUGE_NR > buf->npages)
 		return VM_FAULT_FALLBACK;
+
+	down_read(&buf->map_lock);
 	/*
 	 * The PMD insert takes its protection from vm_page_prot (PAT then
 	 * fixes the cache bits, unless PAT is off): only use it while that
-	 * still describes the buffer's type.
+	 * still describes the buffer's type. Checked under map_lock, which
+	 * keeps the type until the PMD is written: checked before it, a type
+	 * change that we then wait for would slip in between (nopat: a PMD
+	 * of the old type over pages of the new one).
 	 */
 	want = mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(vma->vm_flags));
 	if ((pgprot_val(vma->vm_page_prot) ^ pgprot_val(want)) & _PAGE_CACHE_MASK)
-		return VM_FAULT_FALLBACK;
+		goto out;
 	/*
 	 * A read maps the PMD with vm_page_prot: writable, or read-only under
 	 * dirty tracking (write-notify); a write maps it writable and dirty,
-	 * and under tracking records the whole chunk.
+	 * and under tracking records the whole chunk. buf->lock is held
+	 * across the insert, as mtmap_write_ptes() holds it across its PTE
+	 * inserts in huge buffers, so that a PMD and a PTE table of one chunk
+	 * never race for the same PMD entry.
 	 */
-	down_read(&buf->map_lock);
-	folio = xa_load(&buf->huge, first >> MTMAP_HUGE_ORDER);
-	if (!folio) {
-		mutex_lock(&buf->lock);
-		folio = xa_load(&buf->huge, first >> MTMAP_HUGE_ORDER);
-		if (!folio)
-			folio = mtmap_huge_alloc(buf, first >> MTMAP_HUGE_ORDER);
-		mutex_unlock(&buf->lock);
-	}
-	if (!folio) {
-		ret = VM_FAULT_FALLBACK;
-		goto out;
-	}
+	mutex_lock(&buf->lock);
+	folio = mtmap_huge_chunk(buf, first >> MTMAP_HUGE_ORDER, idx);
+	if (!folio)
+		goto unlock;
+	/* 4 KiB faults mapped part of the chunk here: keep to PTEs. */
+	pmd = READ_ONCE(*vmf->pmd);
+	if (!pmd_none(pmd) && !pmd_leaf(pmd))
+		goto unlock;
 	ret = mtmap_insert_pfn_pmd(vmf, folio_pfn(folio), write);
 	if (!(ret & VM_FAULT_ERROR) && buf->dirty && write)
 		bitmap_set(buf->dirty, first, MTMAP_HUGE_NR);
+unlock:
+	mutex_unlock(&buf->lock);
 out:
 	up_read(&buf->map_lock);
 	return ret;

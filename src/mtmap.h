@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/slab.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -82,7 +83,8 @@ struct mtmap_placement {
  *     mmap_lock or the VMA lock    taken by the core before ->fault/->mmap
  *       mtmap_buffer.map_lock      read: a fault maps; write: the memory
  *                                  type changes or dirty bits are taken
- *         mtmap_buffer.lock        huge buffers: one chunk, folio or pages
+ *         mtmap_buffer.lock        huge buffers: one chunk, folio or pages;
+ *                                  held across their PTE and PMD inserts
  *           mtmap_pool.lock  |     (spinlock) a pool's free list
  *           mtmap_track_lock |     (memtype.c) the memory-type table;
  *                                  never nested in each other
@@ -111,7 +113,8 @@ struct mtmap_placement {
  *	be created once the change has zapped them.
  * @lock: serialises page allocation in buffers with MTMAP_CREATE_HUGE, so
  *	that a chunk is either one folio or 4 KiB pages (other buffers
- *	install pages with a cmpxchg on @pages).
+ *	install pages with a cmpxchg on @pages), and their PTE and PMD
+ *	inserts, so that neither meets the other's entry.
  * @pages: @npages pointers, page index -> struct page, filled on first
  *	touch (4 KiB pages; NULL inside a chunk that is a huge folio).
  * @huge: chunk index -> PMD-order folio (MTMAP_CREATE_HUGE only).
@@ -191,6 +194,7 @@ const struct mtmap_placement *mtmap_placement_get(u32 id);
 /* buffer.c, buffer_pages.c: buffer objects and their pages */
 struct file *mtmap_buffer_create(const struct mtmap_create *c);
 struct page *mtmap_buffer_get_or_alloc_page(struct mtmap_buffer *buf, pgoff_t idx);
+struct page *mtmap_buffer_install(struct mtmap_buffer *buf, pgoff_t idx);
 
 /* The 4 KiB page at @idx if it exists. */
 static inline struct page *mtmap_buffer_page(struct mtmap_buffer *buf,
@@ -214,6 +218,20 @@ void mtmap_buffer_walk(void (*fn)(struct mtmap_buffer *buf, void *arg),
 static inline int mtmap_vma_pinned_type(const struct vm_area_struct *vma)
 {
 	return (int)(vma->vm_pgoff >> MTMAP_PGOFF_TYPE_SHIFT) - 1;
+}
+
+/*
+ * Bitmaps of one bit per page scale with max_buffer_mb (32 MiB at the 1 TiB
+ * limit, above what kmalloc() can give): kvmalloc, and kvfree to free.
+ */
+static inline unsigned long *mtmap_bitmap_zalloc(unsigned long nbits, gfp_t gfp)
+{
+	return kvcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long), gfp);
+}
+
+static inline void mtmap_bitmap_free(unsigned long *bitmap)
+{
+	kvfree(bitmap);
 }
 
 /* huge.c */

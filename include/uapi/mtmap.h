@@ -117,9 +117,10 @@ struct mtmap_create {
  * DOC: creation flags
  *
  * %MTMAP_CREATE_DIRTY_TRACK: opt-in dirty tracking. Read faults map pages
- * read-only; the first write to a clean page costs one more fault, which
- * records it. %MTMAP_IOC_GET_DIRTY returns the pages written since the
- * last call and re-arms tracking.
+ * read-only (and readable, also in a PROT_WRITE-only mapping); the first
+ * write to a clean page costs one more fault, which records it.
+ * %MTMAP_IOC_GET_DIRTY returns the pages written since the last call and
+ * re-arms tracking.
  *
  * %MTMAP_CREATE_PREFAULT: a fault also maps the following pages of the
  * mapping (allocating them), struct mtmap_create.prefault pages in all.
@@ -262,7 +263,10 @@ struct mtmap_get_dirty {
  * Errors: EINVAL (buffer created without %MTMAP_CREATE_DIRTY_TRACK,
  * bitmap smaller than DIV_ROUND_UP(pages, 64) * 8 bytes, non-zero
  * reserved, struct too small), E2BIG, EFAULT (struct or bitmap), ENOMEM,
- * ENOTTY (on /dev/mtmap).
+ * ENOTTY (on /dev/mtmap). A bitmap that cannot be written (EFAULT) loses
+ * nothing: its pages are reported again by the next call, with those
+ * written since. An EFAULT from writing the struct back comes after the
+ * bitmap was written: that report is complete in the bitmap.
  */
 #define MTMAP_IOC_GET_DIRTY	_IOWR(MTMAP_IOC_MAGIC, 0x03, struct mtmap_get_dirty)
 
