@@ -187,7 +187,10 @@ note=$modnote
 for attempt in 1 2; do
 	log "$lane: booting (TCG${cpu:+, $cpu}); console: $out/console.log, results: $out/results.log"
 	qrc=0
-	MTMAP_VM_ARCH=$arch MTMAP_VM_CPU=$cpu "$MTMAP_ROOT/scripts/vm-boot.sh" "$LANE_KIMAGE" "$out/initramfs.cpio.gz" "$out" || qrc=$?
+	# mtmap.boot=N tells the guest which boot this is (see guest-init.sh).
+	MTMAP_CMDLINE="${MTMAP_CMDLINE:-} mtmap.boot=$attempt" \
+		MTMAP_VM_ARCH=$arch MTMAP_VM_CPU=$cpu "$MTMAP_ROOT/scripts/vm-boot.sh" \
+		"$LANE_KIMAGE" "$out/initramfs.cpio.gz" "$out" || qrc=$?
 	log "$lane: VM finished after $(cat "$out/boot-seconds") s (qemu rc=$qrc)"
 	prc=0
 	python3 "$MTMAP_ROOT/scripts/parse-results.py" "$out" --lane "$label" \
