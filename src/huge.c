@@ -92,7 +92,9 @@ vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	unsigned long haddr = vmf->address & PMD_MASK;
 	pgoff_t idx = vmf->pgoff & MTMAP_PGOFF_MASK;
 	pgoff_t first = idx - ((vmf->address - haddr) >> PAGE_SHIFT);
-	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	/* Map it dirty unless tracking needs the first write to fault. */
+	bool write = (vmf->flags & FAULT_FLAG_WRITE) ||
+		     (!buf->dirty && (vma->vm_flags & VM_WRITE));
 	pgprot_t want;
 	struct folio *folio;
 	vm_fault_t ret;
@@ -111,12 +113,14 @@ vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	 * still describes the buffer's type.
 	 */
 	want = mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(vma->vm_flags));
-	if ((pgprot_val(vma->vm_page_prot) ^ pgprot_val(want)) & _PAGE_CACHE_MASK)
+	if (!mtmap_arch_same_cache(vma->vm_page_prot, want))
 		return VM_FAULT_FALLBACK;
 	/*
-	 * A read maps the PMD with vm_page_prot: writable, or read-only under
-	 * dirty tracking (write-notify); a write maps it writable and dirty,
-	 * and under tracking records the whole chunk.
+	 * A read under dirty tracking maps the PMD with vm_page_prot,
+	 * read-only (write-notify). Anything else maps it writable and dirty
+	 * (and young), a read too: a clean writable PMD is read-only to an
+	 * arm64 MMU without hardware dirty-bit management, so the first
+	 * store would fault again. Under tracking a write records the chunk.
 	 */
 	down_read(&buf->map_lock);
 	folio = xa_load(&buf->huge, first >> MTMAP_HUGE_ORDER);
