@@ -82,6 +82,7 @@ int mtmap_validate_memtype(u32 memtype, const char **why)
 {
 	switch (memtype) {
 	case MTMAP_MEMTYPE_WB:
+		return 0;
 	case MTMAP_MEMTYPE_WC:
 	case MTMAP_MEMTYPE_UC_MINUS:
 		/*
