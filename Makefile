@@ -27,7 +27,7 @@
 # (MTMAP_VM_TIMEOUT, MTMAP_MODPARAMS, MTMAP_LOAD_EXTRA, ...).
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-LANES ?= stock-6.1 debug-6.12 debug-latest
+LANES ?= stock-6.1 debug-6.12 debug-latest stock-6.1-arm64
 LANE ?= debug-6.12
 TESTS ?=
 PROG ?=
