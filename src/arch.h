@@ -143,7 +143,7 @@ static inline bool mtmap_arch_same_cache(pgprot_t a, pgprot_t b)
 	return !((pgprot_val(a) ^ pgprot_val(b)) & PTE_ATTRINDX_MASK);
 }
 #else
-#error "mtmap: the memory-type bits of this architecture's PTEs are not described (src/arch.h)"
+#error "mtmap: the memory-type bits of this architecture's PTEs are not described here"
 #endif
 
 #endif /* CONFIG_X86 */

@@ -157,7 +157,8 @@ static void mtmap_prefault(struct mtmap_buffer *buf, struct vm_area_struct *vma,
 
 	lockdep_assert_held_read(&buf->map_lock);
 	p.prot = mtmap_map_prot(buf, vma, !buf->dirty);
-	p.young = p.dirty = mtmap_map_dirty(vma, !buf->dirty);
+	p.dirty = mtmap_map_dirty(vma, !buf->dirty);
+	p.young = p.dirty;
 	for (i = 0; i < n; i += k) {
 		want = min_t(unsigned int, n - i, MTMAP_MAP_CHUNK);
 		for (k = 0; k < want; k++) {

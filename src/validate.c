@@ -90,7 +90,7 @@ int mtmap_validate_memtype(u32 memtype, const char **why)
 		 * cacheable direct map: exactly what one type per page forbids.
 		 */
 		if (!mtmap_arch_can_convert()) {
-			*why = "WC and UC- need a direct-map conversion this architecture does not offer";
+			*why = "WC and UC- need a direct-map conversion this arch lacks";
 			return -EOPNOTSUPP;
 		}
 		return 0;
