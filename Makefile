@@ -19,15 +19,14 @@
 # Lanes: stock-6.1 (Debian 12's kernel), debug-6.12, debug-latest (debug
 # kernels built by scripts/build-kernel.sh, cached under $MTMAP_CACHE,
 # default ~/.cache/mtmap). stock-6.1-arm64 (Debian 12's arm64 kernel under
-# qemu-system-aarch64, cortex-a57 plus a second boot on a DBM CPU; not in
-# the default LANES until mtmap is ported to arm64: MTMAP_MODSRC=... builds
-# another module tree) measures first-write faults against a TTM-style
-# baseline (selftests/ttm_baseline/). Logs: out/<lane>/console.log (kernel console),
+# qemu-system-aarch64, cortex-a57 plus a second boot on a DBM CPU;
+# MTMAP_MODSRC=... builds another module tree) runs the selftests there and
+# measures faults against a TTM-style baseline (selftests/ttm_baseline/). Logs: out/<lane>/console.log (kernel console),
 # out/<lane>/results.log (test output). See scripts/*.sh for the knobs
 # (MTMAP_VM_TIMEOUT, MTMAP_MODPARAMS, MTMAP_LOAD_EXTRA, ...).
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-LANES ?= stock-6.1 debug-6.12 debug-latest
+LANES ?= stock-6.1 debug-6.12 debug-latest stock-6.1-arm64
 LANE ?= debug-6.12
 TESTS ?=
 PROG ?=

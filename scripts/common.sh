@@ -9,7 +9,7 @@ MTMAP_MIRROR=${MTMAP_MIRROR:-http://deb.debian.org/debian}
 MTMAP_JOBS=${MTMAP_JOBS:-$(nproc)}
 export MTMAP_ROOT MTMAP_CACHE MTMAP_OUT
 
-LANES_ALL="stock-6.1 debug-6.12 debug-latest"
+LANES_ALL="stock-6.1 debug-6.12 debug-latest stock-6.1-arm64"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -95,5 +95,5 @@ debug-*)
 	q LANE_SRC "$src"
 	q LANE_PKG "$(cat "$src/.mtmap-pkg" 2>/dev/null || echo "linux-source ${src##*/linux-}")"
 	;;
-*) die "unknown lane '$lane' (known: $LANES_ALL stock-6.1-arm64)" ;;
+*) die "unknown lane '$lane' (known: $LANES_ALL)" ;;
 esac

@@ -23,9 +23,9 @@
 # out/selftests-ARCH; built here), MTMAP_VM_CPU picks the CPU model
 # (default cortex-a57) and ttm_baseline_test runs first, with or without
 # mtmap. MTMAP_BUILD_OUT: where the module and baseline builds go (default
-# out/LANE; check.sh's DBM pass shares the first pass's). While mtmap.ko
-# does not build there (no arm64 port yet), the lane still boots:
-# insmod:mtmap fails and the baseline is measured.
+# out/LANE; check.sh's DBM pass shares the first pass's). Should mtmap.ko
+# not build there, the lane still boots: insmod:mtmap fails and the
+# baseline is measured.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 

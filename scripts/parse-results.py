@@ -307,19 +307,28 @@ def main():
         m = re.match(r'^\[\s*(\d+)\.\d+\] mtmap-init: (kernel|MTMAP-DONE)', line)
         if m:
             boot += ', %s at %s s' % ('init' if m.group(2) == 'kernel' else 'done', m.group(1))
-    # First-write faults per page side by side, where a program measured
-    # them ("# NAME_first_write_faults_per_page N.NN": ttm_baseline_test
-    # on the arm64 lane); the pass/fail verdict is that program's.
-    fw = {}
+    # Faults per page side by side, where a program measured them
+    # ("# WHO_WHAT_faults_per_page N.NN": ttm_baseline_test on the arm64
+    # lane, WHO baseline or mtmap); the pass/fail verdict is that program's.
+    fpp = {}
     for b in blocks:
         for line in b.lines:
-            m = re.match(r'^# (\w+)_first_write_faults_per_page ([\d.]+)$', line.strip())
+            m = re.match(r'^# (baseline|mtmap)_(\w+)_faults_per_page ([\d.]+)$', line.strip())
             if m:
-                fw[m.group(1)] = m.group(2)
+                fpp[(m.group(1), m.group(2))] = m.group(3)
     table = ''
-    if fw:
-        table = ' first-write faults/page: ttm-baseline %s, mtmap %s' % (
-            fw.get('baseline', 'n/a'), fw.get('mtmap', 'n/a'))
+    if fpp:
+        def pair(what):
+            return 'ttm-baseline %s, mtmap %s' % (fpp.get(('baseline', what), 'n/a'),
+                                                  fpp.get(('mtmap', what), 'n/a'))
+        table = ' first-write faults/page: %s' % pair('first_write')
+        if ('mtmap', 'read_then_write') in fpp or ('baseline', 'read_then_write') in fpp:
+            table += '; read-then-write: %s' % pair('read_then_write')
+        extra = [(k, fpp[('mtmap', k)]) for k in ('prefault16', 'dirty_read_then_write')
+                 if ('mtmap', k) in fpp]
+        if extra:
+            table += '; mtmap %s' % ', '.join(
+                '%s %s' % (k.replace('_', '-'), v) for k, v in extra)
     print('%s: %s (%d passed, %d failed, %d skipped%s)%s%s' % (
         args.lane, 'PASSED' if failed == 0 else 'FAILED', passed, failed, skipped, boot,
         table, ' ' + args.note if args.note else ''))

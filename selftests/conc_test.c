@@ -115,7 +115,8 @@ TEST_F_TIMEOUT(conc, threads_4k, 90)
 	int bufd, round;
 
 	for (round = 0; round < 3; round++) {
-		bufd = CREATE(n * self->psz, round == 1 ? MTMAP_MEMTYPE_WC : MTMAP_MEMTYPE_WB,
+		bufd = CREATE(n * self->psz,
+			      round == 1 ? MEMTYPE_OR_WB(self->devfd, MTMAP_MEMTYPE_WC) : MTMAP_MEMTYPE_WB,
 			      variant->flags, variant->prefault);
 		m = MAP(bufd, n * self->psz, 0);
 		/* Neighbours: stagger by 1 page, so windows overlap. */
@@ -146,7 +147,9 @@ TEST_F_TIMEOUT(ft, threads_huge, 120)
 	THP_MODE("always");
 	pmd = EXPECT_PMD("always", HINT_NONE);
 	for (round = 0; round < 4; round++) {
-		bufd = CREATE(HUGE_LEN, round == 3 ? MTMAP_MEMTYPE_UC_MINUS : MTMAP_MEMTYPE_WB,
+		bufd = CREATE(HUGE_LEN,
+			      round == 3 ? MEMTYPE_OR_WB(self->devfd, MTMAP_MEMTYPE_UC_MINUS) :
+			      MTMAP_MEMTYPE_WB,
 			      MTMAP_CREATE_HUGE | (round == 2 ? MTMAP_CREATE_DIRTY_TRACK : 0), 0);
 		m = MAP(bufd, HUGE_LEN, 0);
 		if (round == 1) {

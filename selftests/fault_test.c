@@ -46,7 +46,11 @@ FIXTURE_VARIANT_ADD(mt, wb) { .memtype = MTMAP_MEMTYPE_WB };
 FIXTURE_VARIANT_ADD(mt, wc) { .memtype = MTMAP_MEMTYPE_WC };
 FIXTURE_VARIANT_ADD(mt, uc_minus) { .memtype = MTMAP_MEMTYPE_UC_MINUS };
 
-FIXTURE_SETUP(mt) { FT_SETUP(); }
+FIXTURE_SETUP(mt)
+{
+	FT_SETUP();
+	NEED_MEMTYPE(self->devfd, variant->memtype);
+}
 FIXTURE_TEARDOWN(mt) { FT_TEARDOWN(); }
 
 #define NP	64
@@ -151,7 +155,11 @@ FIXTURE_VARIANT_ADD(pf, max_wb) { MTMAP_MEMTYPE_WB, MTMAP_PREFAULT_MAX, MTMAP_PR
 FIXTURE_VARIANT_ADD(pf, n16_wc) { MTMAP_MEMTYPE_WC, 16, 16 };
 FIXTURE_VARIANT_ADD(pf, n16_uc_minus) { MTMAP_MEMTYPE_UC_MINUS, 16, 16 };
 
-FIXTURE_SETUP(pf) { FT_SETUP(); }
+FIXTURE_SETUP(pf)
+{
+	FT_SETUP();
+	NEED_MEMTYPE(self->devfd, variant->memtype);
+}
 FIXTURE_TEARDOWN(pf) { FT_TEARDOWN(); }
 
 #define PF_PAGES	1024UL	/* 4 MiB: two max-size prefaults */

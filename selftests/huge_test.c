@@ -57,7 +57,11 @@ FIXTURE_VARIANT_ADD(huge, madvise_hugepage_uc_minus) {
 	"madvise", HINT_HUGE, MTMAP_MEMTYPE_UC_MINUS
 };
 
-FIXTURE_SETUP(huge) { FT_SETUP(); }
+FIXTURE_SETUP(huge)
+{
+	FT_SETUP();
+	NEED_MEMTYPE(self->devfd, variant->memtype);
+}
 FIXTURE_TEARDOWN(huge) { FT_TEARDOWN(); }
 
 static void *huge_map(struct __test_metadata *_metadata, int bufd, size_t len,

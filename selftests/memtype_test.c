@@ -273,6 +273,7 @@ FIXTURE_VARIANT_ADD(types, uc_minus)	{ .type = MTMAP_MEMTYPE_UC_MINUS };
 FIXTURE_SETUP(types)
 {
 	OPEN_DEV_OR_SKIP();
+	NEED_MEMTYPE(self->devfd, variant->type);
 	NEED_DEBUGFS();
 	self->eff = mt_effective(variant->type);
 }
@@ -323,6 +324,7 @@ TEST_F_TIMEOUT(types, after_live_change, MT_TIMEOUT)
 	struct mtmap_info info;
 	struct tbuf b;
 
+	NEED_MEMTYPE(self->devfd, from);
 	tbuf_create(_metadata, self->devfd, &b, NPAGES, from);
 	mtmap_fill(b.map, 0, NPAGES, 2);
 	check_types(_metadata, &b, b.map, NPAGES, mt_effective(from));
@@ -484,6 +486,7 @@ TEST_F_TIMEOUT(mt, set_memtype_refused, MT_TIMEOUT)
 	struct mtmap_info info;
 	int fd;
 
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_WC);
 	fd = mtmap_create(self->devfd, 2 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, mtmap_set_memtype(fd, MTMAP_MEMTYPE_WT));
@@ -507,6 +510,68 @@ TEST_F_TIMEOUT(mt, set_memtype_refused, MT_TIMEOUT)
 
 #define TYPED_OFF(t, pg)	((off_t)(MTMAP_MMAP_OFFSET(t) + (pg) * self->psz))
 
+/*
+ * Where the kernel cannot convert the direct map of RAM (arm64: a module
+ * cannot change the linear map's attributes), a WC or UC- buffer would
+ * alias a cacheable kernel mapping, so mtmap refuses both, exactly: CREATE
+ * and SET_MEMTYPE fail with EOPNOTSUPP, nothing changes, WB keeps working
+ * and the other refusals keep their errnos. Runs only where WC is refused
+ * (the capability is the probe, never the architecture); where WC
+ * buffers exist, the rest of this file tests them instead.
+ */
+TEST_F_TIMEOUT(mt, wc_uc_minus_refused_without_conversion, MT_TIMEOUT)
+{
+	static const __u32 refused[] = { MTMAP_MEMTYPE_WC, MTMAP_MEMTYPE_UC_MINUS };
+	struct mtmap_info info;
+	size_t i;
+	char *m;
+	int fd;
+
+	fd = mtmap_memtype_probe(self->devfd, MTMAP_MEMTYPE_WC);
+	if (!fd)
+		SKIP(return, "WC buffers are offered: this kernel converts the direct map");
+	ASSERT_EQ(-EOPNOTSUPP, fd) TH_LOG("WC create: %s", strerror(-fd));
+	ASSERT_TRUE(mtmap_memtype_refused(self->devfd, MTMAP_MEMTYPE_WC))
+		TH_LOG("an x86 build must never see WC refused");
+
+	for (i = 0; i < 2; i++) {
+		fd = mtmap_create(self->devfd, self->psz, refused[i], 0, 0);
+		EXPECT_EQ(-EOPNOTSUPP, fd) TH_LOG("create %s", mtmap_memtype_str(refused[i]));
+		if (fd >= 0)
+			close(fd);
+		fd = mtmap_create(self->devfd, SZ_2M, refused[i], MTMAP_CREATE_HUGE, 0);
+		EXPECT_EQ(-EOPNOTSUPP, fd) TH_LOG("create huge %s", mtmap_memtype_str(refused[i]));
+		if (fd >= 0)
+			close(fd);
+		/* Argument errors come first: EINVAL, as anywhere. */
+		EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, 0, refused[i], 0, 0));
+	}
+	/* WT and unknown types keep their EINVAL. */
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, self->psz, MTMAP_MEMTYPE_WT, 0, 0));
+	EXPECT_EQ(-EINVAL, mtmap_create(self->devfd, self->psz, 4, 0, 0));
+
+	/* A WB buffer, mapped and written, cannot become WC or UC-. */
+	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WB, 0, 0);
+	ASSERT_LE(0, fd) TH_LOG("create WB: %s", strerror(-fd));
+	m = mtmap_map(fd, 4 * self->psz, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	mtmap_fill(m, 0, 4, 600);
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(-EOPNOTSUPP, mtmap_set_memtype(fd, refused[i]))
+			TH_LOG("SET_MEMTYPE %s", mtmap_memtype_str(refused[i]));
+	EXPECT_EQ(-EINVAL, mtmap_set_memtype(fd, MTMAP_MEMTYPE_WT));
+	ASSERT_EQ(0, mtmap_info(fd, &info));
+	EXPECT_EQ(MTMAP_MEMTYPE_WB, info.memtype);
+	EXPECT_EQ(MTMAP_MEMTYPE_WB, info.req_memtype);
+	EXPECT_EQ(-1, mtmap_check(m, 0, 4, 600));
+	EXPECT_EQ(0, mtmap_set_memtype(fd, MTMAP_MEMTYPE_WB));
+	/* Asking for a WC mapping of it is the usual alias refusal. */
+	EXPECT_EQ(MAP_FAILED, mtmap_map(fd, self->psz, TYPED_OFF(MTMAP_MEMTYPE_WC, 0)));
+	EXPECT_EQ(EBUSY, errno);
+	munmap(m, 4 * self->psz);
+	close(fd);
+}
+
 /* Asking explicitly for a type the buffer does not have: EBUSY. */
 TEST_F_TIMEOUT(mt, explicit_mmap_conflict, MT_TIMEOUT)
 {
@@ -514,6 +579,7 @@ TEST_F_TIMEOUT(mt, explicit_mmap_conflict, MT_TIMEOUT)
 	void *m;
 	int fd;
 
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_WC);
 	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
 	ASSERT_LE(0, fd);
 	/* The seed case: WC direct map, WT user PTE. */
@@ -558,6 +624,7 @@ TEST_F_TIMEOUT(mt, explicit_mmap_right_type, MT_TIMEOUT)
 	size_t i;
 	int fd;
 
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_WC);
 	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
 	ASSERT_LE(0, fd);
 	typed = mtmap_map(fd, 2 * self->psz, TYPED_OFF(MTMAP_MEMTYPE_WC, 2));
@@ -588,6 +655,8 @@ TEST_F_TIMEOUT(mt, set_memtype_pinned_busy, MT_TIMEOUT)
 	char *typed, *plain;
 	int fd;
 
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_WC);
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_UC_MINUS);
 	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
 	ASSERT_LE(0, fd);
 	plain = mtmap_map(fd, 4 * self->psz, 0);
@@ -634,6 +703,7 @@ TEST_F_TIMEOUT(mt, pinned_split_unmap, MT_TIMEOUT)
 	char *typed;
 	int fd;
 
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_UC_MINUS);
 	fd = mtmap_create(self->devfd, 4 * self->psz, MTMAP_MEMTYPE_UC_MINUS, 0, 0);
 	ASSERT_LE(0, fd);
 	typed = mtmap_map(fd, 4 * self->psz, TYPED_OFF(MTMAP_MEMTYPE_UC_MINUS, 0));
@@ -661,6 +731,8 @@ TEST_F_TIMEOUT(mt, live_change_keeps_data, MT_TIMEOUT)
 	struct tbuf b;
 	size_t i;
 
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_WC);
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_UC_MINUS);
 	NEED_DEBUGFS();
 	tbuf_create(_metadata, self->devfd, &b, NPAGES, MTMAP_MEMTYPE_WB);
 	mtmap_fill(b.map, 0, NPAGES, 100);
@@ -719,6 +791,7 @@ TEST_F_TIMEOUT(mt, live_change_multiprocess, MT_TIMEOUT)
 	char c = 0;
 	pid_t pid;
 
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_WC);
 	NEED_DEBUGFS();
 	types = !ptdump_unavailable();
 	tbuf_create(_metadata, self->devfd, &b, NPAGES, MTMAP_MEMTYPE_WB);
@@ -810,6 +883,8 @@ TEST_F_TIMEOUT(mt, live_change_races_faults, MT_TIMEOUT)
 	char *map;
 	int fd, i;
 
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_WC);
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_UC_MINUS);
 	fd = mtmap_create(self->devfd, NPAGES * self->psz, MTMAP_MEMTYPE_WB, 0, 0);
 	ASSERT_LE(0, fd);
 	map = mtmap_map(fd, NPAGES * self->psz, 0);
@@ -844,6 +919,7 @@ TEST_F_TIMEOUT(mt, shrinker_releases_pool, MT_TIMEOUT)
 	struct tbuf b;
 	long n;
 
+	NEED_MEMTYPE(self->devfd, MTMAP_MEMTYPE_WC);
 	NEED_DEBUGFS();
 	ASSERT_EQ(0, mt_drain_pools());
 	tbuf_create(_metadata, self->devfd, &b, NPAGES, MTMAP_MEMTYPE_WC);

@@ -24,4 +24,30 @@
 	ASSERT_LE(0, (fd)) TH_LOG("open %s: %s", MTMAP_DEV, strerror(errno)); \
 } while (0)
 
+/*
+ * SKIP a test of memory type @t where the kernel refuses such buffers
+ * because it cannot convert the direct map of RAM (EOPNOTSUPP: arm64;
+ * see Documentation/memtypes.rst). Never skips in an x86 build.
+ */
+#define NEED_MEMTYPE(devfd, t) do {					\
+	if (mtmap_memtype_refused((devfd), (t)))			\
+		SKIP(return, "%s buffers refused (EOPNOTSUPP): this kernel cannot convert the direct map of RAM", \
+		     mtmap_memtype_str(t));				\
+} while (0)
+
+/*
+ * @t where the kernel offers it, else WB, logged: for tests whose subject
+ * is not the memory type (VMA semantics, races) but that use WC or UC-
+ * where they can. Never falls back in an x86 build.
+ */
+#define MEMTYPE_OR_WB(devfd, t) ({					\
+	__u32 __t = (t);						\
+	if (mtmap_memtype_refused((devfd), __t)) {			\
+		ksft_print_msg("%s buffers refused (EOPNOTSUPP: no direct-map conversion): WB instead\n", \
+			       mtmap_memtype_str(__t));			\
+		__t = MTMAP_MEMTYPE_WB;					\
+	}								\
+	__t;								\
+})
+
 #endif /* MTMAP_HARNESS_H */

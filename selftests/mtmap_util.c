@@ -40,6 +40,51 @@ int mtmap_create(int devfd, __u64 size, __u32 memtype, __u32 flags, __u32 prefau
 	return ret ? ret : c.fd;
 }
 
+/*
+ * Can this kernel make a buffer of @memtype? Creates (and closes) a
+ * one-page buffer: 0, or the -errno of the refusal (-EOPNOTSUPP where the
+ * direct map of RAM cannot be converted, e.g. arm64).
+ */
+int mtmap_memtype_probe(int devfd, __u32 memtype)
+{
+	int fd = mtmap_create(devfd, mtmap_page_size(), memtype, 0, 0);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+/*
+ * True where @memtype buffers are refused with EOPNOTSUPP, the documented
+ * answer of a kernel that cannot convert the direct map: the tests of that
+ * type SKIP there, by this capability, not by architecture. An x86 build
+ * never says so: x86 always converts, and a refusal there is a bug the
+ * tests must report (they then fail creating the buffer), not a reason to
+ * skip.
+ */
+bool mtmap_memtype_refused(int devfd, __u32 memtype)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	(void)devfd;
+	(void)memtype;
+	return false;
+#else
+	return mtmap_memtype_probe(devfd, memtype) == -EOPNOTSUPP;
+#endif
+}
+
+const char *mtmap_memtype_str(__u32 memtype)
+{
+	switch (memtype) {
+	case MTMAP_MEMTYPE_WB: return "WB";
+	case MTMAP_MEMTYPE_WC: return "WC";
+	case MTMAP_MEMTYPE_UC_MINUS: return "UC-";
+	case MTMAP_MEMTYPE_WT: return "WT";
+	default: return "?";
+	}
+}
+
 /* Change a live buffer's memory type; 0 or -errno. */
 int mtmap_set_memtype(int bufd, __u32 memtype)
 {

@@ -70,7 +70,7 @@ TEST_F(ft, proc_mem_access)
 	__u64 *m, *ro;
 	int bufd, fd;
 
-	bufd = CREATE(8 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
+	bufd = CREATE(8 * self->psz, MEMTYPE_OR_WB(self->devfd, MTMAP_MEMTYPE_WC), 0, 0);
 	m = MAP(bufd, 8 * self->psz, 0);
 	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -118,7 +118,7 @@ TEST_F(ft, ptrace_peek_poke)
 	int bufd, status;
 	pid_t pid;
 
-	bufd = CREATE(8 * self->psz, MTMAP_MEMTYPE_UC_MINUS, 0, 0);
+	bufd = CREATE(8 * self->psz, MEMTYPE_OR_WB(self->devfd, MTMAP_MEMTYPE_UC_MINUS), 0, 0);
 	m = MAP(bufd, 8 * self->psz, 0);
 	ro = mmap(NULL, 8 * self->psz, PROT_READ, MAP_SHARED, bufd, 0);
 	ASSERT_NE(MAP_FAILED, ro);
@@ -392,7 +392,7 @@ TEST_F(ft, fork_shares_both_ways)
 	void *m;
 	pid_t pid;
 
-	bufd = CREATE(16 * self->psz, MTMAP_MEMTYPE_WC, 0, 0);
+	bufd = CREATE(16 * self->psz, MEMTYPE_OR_WB(self->devfd, MTMAP_MEMTYPE_WC), 0, 0);
 	m = MAP(bufd, 16 * self->psz, 0);
 	mtmap_fill(m, 0, 8, 111);		/* pages 8..15 untouched */
 	ASSERT_EQ(0, pipe(p2c));

@@ -95,10 +95,11 @@ long mtmap_ioctl_set_memtype(struct file *file, void *data,
 	u32 eff, t;
 	int err;
 
-	if (req->flags || req->reserved[0] || req->reserved[1] ||
-	    buf->placement->check_memtype(req->memtype, &why)) {
+	err = req->flags || req->reserved[0] || req->reserved[1] ? -EINVAL :
+	      buf->placement->check_memtype(req->memtype, &why);
+	if (err) {
 		mtmap_ioctl_refuse(ctx, "memtype %u: %s", req->memtype, why);
-		return -EINVAL;
+		return err;
 	}
 	eff = mtmap_memtype_effective(req->memtype);
 

@@ -2,7 +2,8 @@
 /*
  * Every kernel-version difference mtmap cares about lives here, so the
  * rest of the module is written against one API. Supported: Debian 12's
- * 6.1, 6.12 and the newest 7.x.
+ * 6.1, 6.12 and the newest 7.x, on x86-64; 6.1 on arm64. Architecture
+ * differences are in arch.h, included from here.
  */
 #ifndef _MTMAP_COMPAT_H
 #define _MTMAP_COMPAT_H
@@ -12,6 +13,8 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/version.h>
+
+#include "arch.h"
 
 /*
  * vm_flags became read-only with accessors in 6.3; before, the field was

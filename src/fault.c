@@ -7,10 +7,13 @@
  * current memory type and writes the PTE. Consequences:
  *
  * - The first write to a page costs exactly one fault: the PTE is
- *   written writable and dirty for a writable shared mapping, and a read
- *   fault's writable too, so a read followed by a write costs one fault
- *   in all. Nothing depends on vma->vm_page_prot, which write-notify
- *   would make read-only.
+ *   written writable and dirty for a writable shared mapping, a read
+ *   fault's and a prefaulted neighbour's too, so a read followed by a
+ *   write costs one fault in all. Dirty matters: on an arm64 CPU without
+ *   hardware dirty-bit management a clean writable PTE is read-only to
+ *   the MMU. Nothing is ever written back from these pages, so "dirty"
+ *   costs nothing. Nothing depends on vma->vm_page_prot, which
+ *   write-notify would make read-only.
  * - A live memory-type change needs no VMA update: after the zap, the
  *   next fault computes the new type, which the direct map of every page
  *   already has (conversions happen with faults excluded, map_lock).
@@ -28,6 +31,16 @@ static bool mtmap_map_writable(struct mtmap_buffer *buf, struct vm_fault *vmf)
 {
 	/* Tracking: only a write fault may map a page writable (and dirty it). */
 	return !buf->dirty || (vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/*
+ * Whether a PTE mapped @writable is written dirty (and young): always
+ * where the mapping is writable, since only dirty tracking needs a clean
+ * PTE (and then @writable is false unless this is the write fault).
+ */
+static bool mtmap_map_dirty(struct vm_area_struct *vma, bool writable)
+{
+	return writable && (vma->vm_flags & VM_WRITE);
 }
 
 static pgprot_t mtmap_map_prot(struct mtmap_buffer *buf,
@@ -114,6 +127,7 @@ static vm_fault_t mtmap_write_ptes(struct mtmap_buffer *buf, struct mtmap_ptes *
 {
 	vm_fault_t ret;
 	unsigned int j;
+	pgprot_t prot;
 
 	if (buf->flags & MTMAP_CREATE_HUGE) {
 		/*
@@ -127,11 +141,13 @@ static vm_fault_t mtmap_write_ptes(struct mtmap_buffer *buf, struct mtmap_ptes *
 		 */
 		ret = VM_FAULT_NOPAGE;
 		mutex_lock(&buf->lock);
+		/* The core's insert writes a clean PTE: dirty the protection. */
+		prot = p->dirty ? mtmap_pgprot_mkdirty(p->prot) : p->prot;
 		for (j = 0; j < n; j++) {
 			if (mtmap_pmd_leaf(p->vma->vm_mm, addr + j * PAGE_SIZE))
 				break;
 			ret = vmf_insert_pfn_prot(p->vma, addr + j * PAGE_SIZE,
-						  page_to_pfn(p->pages[j]), p->prot);
+						  page_to_pfn(p->pages[j]), prot);
 			if (ret & VM_FAULT_ERROR)
 				break;
 		}
@@ -163,14 +179,15 @@ static vm_fault_t mtmap_map_one(struct mtmap_buffer *buf, struct vm_fault *vmf,
 	p.pages[0] = page;
 	/* As the CPU would on the retried access: no second walk for it. */
 	p.young = true;
-	p.dirty = (vmf->flags & FAULT_FLAG_WRITE) && writable;
+	p.dirty = mtmap_map_dirty(vmf->vma, writable);
 	return mtmap_write_ptes(buf, &p, vmf, vmf->address, 1);
 }
 
 /*
  * Prefault @n pages after the faulting one, as TTM does: best effort, the
  * first page that cannot be allocated ends it. Neighbours are mapped
- * writable only when no tracking needs their first write to fault.
+ * writable and dirty only when no tracking needs their first write to
+ * fault.
  */
 static void mtmap_prefault(struct mtmap_buffer *buf, struct vm_area_struct *vma,
 			   unsigned long addr, pgoff_t idx, unsigned int n)
@@ -181,6 +198,8 @@ static void mtmap_prefault(struct mtmap_buffer *buf, struct vm_area_struct *vma,
 
 	lockdep_assert_held_read(&buf->map_lock);
 	p.prot = mtmap_map_prot(buf, vma, !buf->dirty);
+	p.dirty = mtmap_map_dirty(vma, !buf->dirty);
+	p.young = p.dirty;
 	for (i = 0; i < n; i += k) {
 		want = min_t(unsigned int, n - i, MTMAP_MAP_CHUNK);
 		for (k = 0; k < want; k++) {

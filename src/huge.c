@@ -105,7 +105,9 @@ vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	unsigned long haddr = vmf->address & PMD_MASK;
 	pgoff_t idx = vmf->pgoff & MTMAP_PGOFF_MASK;
 	pgoff_t first = idx - ((vmf->address - haddr) >> PAGE_SHIFT);
-	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	/* Map it dirty unless tracking needs the first write to fault. */
+	bool write = (vmf->flags & FAULT_FLAG_WRITE) ||
+		     (!buf->dirty && (vma->vm_flags & VM_WRITE));
 	vm_fault_t ret = VM_FAULT_FALLBACK;
 	struct folio *folio;
 	pgprot_t want;
@@ -130,15 +132,17 @@ vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	 * of the old type over pages of the new one).
 	 */
 	want = mtmap_memtype_pgprot(buf->memtype, vm_get_page_prot(vma->vm_flags));
-	if ((pgprot_val(vma->vm_page_prot) ^ pgprot_val(want)) & _PAGE_CACHE_MASK)
+	if (!mtmap_arch_same_cache(vma->vm_page_prot, want))
 		goto out;
 	/*
-	 * A read maps the PMD with vm_page_prot: writable, or read-only under
-	 * dirty tracking (write-notify); a write maps it writable and dirty,
-	 * and under tracking records the whole chunk. buf->lock is held
-	 * across the insert, as mtmap_write_ptes() holds it across its PTE
-	 * inserts in huge buffers, so that a PMD and a PTE table of one chunk
-	 * never race for the same PMD entry.
+	 * A read under dirty tracking maps the PMD with vm_page_prot,
+	 * read-only (write-notify). Anything else maps it writable and dirty
+	 * (and young), a read too: a clean writable PMD is read-only to an
+	 * arm64 MMU without hardware dirty-bit management, so the first
+	 * store would fault again. Under tracking a write records the chunk.
+	 * buf->lock is held across the insert, as mtmap_write_ptes() holds it
+	 * across its PTE inserts in huge buffers, so that a PMD and a PTE
+	 * table of one chunk never race for the same PMD entry.
 	 */
 	mutex_lock(&buf->lock);
 	folio = mtmap_huge_chunk(buf, first >> MTMAP_HUGE_ORDER, idx);

@@ -20,11 +20,9 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
-#include <linux/set_memory.h>
 #include <linux/xarray.h>
-#include <asm/memtype.h>
-#include <asm/pgtable.h>
 
+#include "compat.h"
 #include "mtmap.h"
 
 /* pfn -> xa_mk_value(owner id << 2 | memtype) */
@@ -61,13 +59,13 @@ const char *mtmap_memtype_name(u32 type)
  *
  * With PAT disabled (nopat) x86 has no write-combining: set_memory_wc()
  * and pgprot_writecombine() both produce UC-. Report what the page
- * tables will say.
+ * tables will say (mtmap_arch_has_wc() in arch.h).
  *
  * Return: the effective MTMAP_MEMTYPE_* value.
  */
 u32 mtmap_memtype_effective(u32 type)
 {
-	if (type == MTMAP_MEMTYPE_WC && !pat_enabled())
+	if (type == MTMAP_MEMTYPE_WC && !mtmap_arch_has_wc())
 		return MTMAP_MEMTYPE_UC_MINUS;
 	return type;
 }
@@ -96,34 +94,14 @@ pgprot_t mtmap_memtype_pgprot(u32 type, pgprot_t prot)
  * Memory type of the direct map at @page, and in @span the number of
  * pages from @page to the end of the page-table entry that maps it (1 for
  * a 4 KiB entry, up to 512 for a 2 MiB one): they all share that type.
+ * The entry is read by mtmap_arch_directmap_span() (arch.h).
  */
 static int mtmap_directmap_span(struct page *page, unsigned long *span)
 {
-	unsigned long addr = (unsigned long)page_address(page);
-	unsigned int level;
-	pteval_t bits;
-	pte_t *pte;
-	u32 t;
+	int t = mtmap_arch_directmap_span(page, span);
 
-	*span = 1;
-	pte = lookup_address(addr, &level);
-	if (!pte || !pte_present(*pte))
-		return -ENOENT;
-	bits = pte_flags(*pte);
-	if (level != PG_LEVEL_4K) {
-		unsigned long size = page_level_size(level);
-
-		bits = protval_large_2_4k(bits);
-		*span = (size - (addr & (size - 1))) >> PAGE_SHIFT;
-	}
-	bits &= _PAGE_CACHE_MASK;
-	for (t = MTMAP_MEMTYPE_WB; t <= MTMAP_MEMTYPE_UC_MINUS; t++) {
-		if (bits == (cachemode2protval(t == MTMAP_MEMTYPE_WB ? _PAGE_CACHE_MODE_WB :
-					       t == MTMAP_MEMTYPE_WC ? _PAGE_CACHE_MODE_WC :
-					       _PAGE_CACHE_MODE_UC_MINUS) & _PAGE_CACHE_MASK))
-			return mtmap_memtype_effective(t) == t ? t : MTMAP_MEMTYPE_UC_MINUS;
-	}
-	return -EIO;
+	/* With PAT off, WC bits are UC-: name the type the CPU applies. */
+	return t < 0 ? t : (int)mtmap_memtype_effective(t);
 }
 
 /**
@@ -298,18 +276,10 @@ static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
 	return 0;
 }
 
+/* Convert the direct map, in one batch (arch.h: -EOPNOTSUPP where it cannot). */
 static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
 {
-	switch (type) {
-	case MTMAP_MEMTYPE_WB:
-		return set_pages_array_wb(pages, n);
-	case MTMAP_MEMTYPE_WC:
-		return set_pages_array_wc(pages, n);
-	case MTMAP_MEMTYPE_UC_MINUS:
-		return set_pages_array_uc(pages, n);
-	default:
-		return -EINVAL;
-	}
+	return mtmap_arch_set_pages(pages, n, type);
 }
 
 /**
@@ -350,7 +320,7 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 	if (err || from == to)
 		goto out;
 	if (from != MTMAP_MEMTYPE_WB) {
-		err = set_pages_array_wb(pages, n);
+		err = mtmap_set_pages(pages, n, MTMAP_MEMTYPE_WB);
 		if (err)
 			goto out;
 		mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);

@@ -51,7 +51,8 @@ struct mtmap_owner {
  * @name: short name for logs and debugfs.
  * @id: the MTMAP_PLACEMENT_* value userspace asks for.
  * @check_memtype: 0 if buffers of this placement can have the
- *	MTMAP_MEMTYPE_* @memtype, else -EINVAL with a reason in *@why.
+ *	MTMAP_MEMTYPE_* @memtype, else -EINVAL (or -EOPNOTSUPP for a type
+ *	this architecture cannot give) with a reason in *@why.
  * @alloc: return one zeroed page for @buf, already of the buffer's memory
  *	type and owned by it, or an ERR_PTR().
  * @release: give back @n pages of type @type; called only when no user

@@ -7,6 +7,7 @@
 #include <linux/errno.h>
 #include <linux/mm.h>
 
+#include "compat.h"
 #include "mtmap.h"
 
 /**
@@ -15,7 +16,9 @@
  * @max_bytes: largest buffer allowed (module parameter)
  * @why: set to a short reason on failure
  *
- * Return: 0 if the request is acceptable, -EINVAL otherwise.
+ * Return: 0 if the request is acceptable; -EOPNOTSUPP for a WC or UC-
+ * buffer where the direct map cannot be converted (the placement's
+ * check); -EINVAL otherwise.
  */
 int mtmap_validate_create(const struct mtmap_create *c, u64 max_bytes,
 			  const char **why)
@@ -62,9 +65,7 @@ int mtmap_validate_create(const struct mtmap_create *c, u64 max_bytes,
 		*why = "unknown placement";
 		return -EINVAL;
 	}
-	if (placement->check_memtype(c->memtype, why))
-		return -EINVAL;
-	return 0;
+	return placement->check_memtype(c->memtype, why);
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_validate_create);
 
@@ -73,14 +74,25 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_validate_create);
  * @memtype: MTMAP_MEMTYPE_* value from userspace
  * @why: set to a short reason on failure
  *
- * Return: 0 for WB, WC and UC-; -EINVAL otherwise.
+ * Return: 0 for WB, and for WC and UC- where the kernel can convert the
+ * direct map of RAM to them; -EOPNOTSUPP for WC and UC- where it cannot
+ * (arm64); -EINVAL otherwise.
  */
 int mtmap_validate_memtype(u32 memtype, const char **why)
 {
 	switch (memtype) {
 	case MTMAP_MEMTYPE_WB:
+		return 0;
 	case MTMAP_MEMTYPE_WC:
 	case MTMAP_MEMTYPE_UC_MINUS:
+		/*
+		 * Without a conversion the user mapping would alias the
+		 * cacheable direct map: exactly what one type per page forbids.
+		 */
+		if (!mtmap_arch_can_convert()) {
+			*why = "WC and UC- need a direct-map conversion this arch lacks";
+			return -EOPNOTSUPP;
+		}
 		return 0;
 	case MTMAP_MEMTYPE_WT:
 		/*

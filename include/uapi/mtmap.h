@@ -69,6 +69,14 @@
  * page is freed: a page never has two types at once. With PAT disabled
  * (``nopat``) the kernel has no WC and gives UC- instead;
  * struct mtmap_info.memtype reports the effective type.
+ *
+ * WC and UC- need that conversion. Where the kernel offers a module no
+ * way to change the memory type of its direct map (arm64, whose linear
+ * map of RAM is always cacheable), a WC or UC- buffer would alias a
+ * cacheable kernel mapping, so both are refused with EOPNOTSUPP, by
+ * %MTMAP_IOC_CREATE and %MTMAP_IOC_SET_MEMTYPE alike: the request is
+ * valid, this kernel cannot honour it. WB buffers work everywhere.
+ * Programs can probe with a one-page CREATE.
  */
 #define MTMAP_MEMTYPE_WB	0
 #define MTMAP_MEMTYPE_WC	1
@@ -87,7 +95,8 @@
  * struct mtmap_create - argument of %MTMAP_IOC_CREATE
  * @size: in: buffer size in bytes; a non-zero multiple of the page size,
  *	at most the module parameter max_buffer_mb MiB.
- * @memtype: in: MTMAP_MEMTYPE_WB, _WC or _UC_MINUS (WT: EINVAL, see
+ * @memtype: in: MTMAP_MEMTYPE_WB, _WC or _UC_MINUS (WT: EINVAL; WC and
+ *	UC- where the direct map cannot be converted: EOPNOTSUPP; see
  *	"memory types").
  * @flags: in: MTMAP_CREATE_* flags.
  * @fd: out: the new buffer's file descriptor (opened O_RDWR|O_CLOEXEC).
@@ -219,9 +228,11 @@ struct mtmap_get_dirty {
  * max_buffer_mb; unknown memtype; WT; unknown flag bits; prefault without
  * %MTMAP_CREATE_PREFAULT or above %MTMAP_PREFAULT_MAX; non-zero
  * reserved0/reserved; unknown placement; struct smaller than
- * %MTMAP_CREATE_SIZE_VER0), E2BIG (a newer struct with non-zero fields
- * this kernel does not know), EFAULT (bad pointer), ENOMEM, EMFILE/ENFILE
- * (no fd available), ENOTTY (issued on a buffer fd).
+ * %MTMAP_CREATE_SIZE_VER0), EOPNOTSUPP (WC or UC- on a kernel that
+ * cannot convert the direct map of RAM, e.g. arm64; checked after every
+ * EINVAL condition), E2BIG (a newer struct with non-zero fields this
+ * kernel does not know), EFAULT (bad pointer), ENOMEM, EMFILE/ENFILE (no
+ * fd available), ENOTTY (issued on a buffer fd).
  */
 #define MTMAP_IOC_CREATE	_IOWR(MTMAP_IOC_MAGIC, 0x00, struct mtmap_create)
 
@@ -245,7 +256,9 @@ struct mtmap_get_dirty {
  * type. Faults racing with the change wait for it. Data is preserved.
  *
  * Errors: EINVAL (unknown type, WT, non-zero flags/reserved, struct too
- * small), E2BIG, EFAULT, EBUSY (a mapping asked for a type explicitly
+ * small), EOPNOTSUPP (WC or UC- on a kernel that cannot convert the
+ * direct map of RAM, e.g. arm64; the buffer is left as it was), E2BIG,
+ * EFAULT, EBUSY (a mapping asked for a type explicitly
  * with MTMAP_MMAP_OFFSET() whose effective type differs from the new
  * one: it would alias it), ENOMEM (conversion failed; the buffer keeps
  * its old type), ENOTTY (on the /dev/mtmap fd).
