@@ -54,7 +54,10 @@ job_lane() { rm -f "$MTMAP_OUT/$1/counts"; "$MTMAP_ROOT/scripts/lane-run.sh" che
 # The memory-type and first-write tests once more on debug-6.12 booted
 # with nopat: WC must become UC- on both sides and INFO must say so.
 job_nopat() {
-	MTMAP_CMDLINE="${MTMAP_CMDLINE:-} nopat" MTMAP_OUT=$MTMAP_OUT/nopat \
+	# The module build is shared with the debug-6.12 lane (build-module.sh
+	# serializes the two under its lock; the second one finds it done).
+	MTMAP_BUILD_OUT=$MTMAP_OUT/debug-6.12 \
+		MTMAP_CMDLINE="${MTMAP_CMDLINE:-} nopat" MTMAP_OUT=$MTMAP_OUT/nopat \
 		MTMAP_CHECK_PROGS="memtype_test mtmap_test fault_test" MTMAP_SELFTESTS_OUT=$st \
 		"$MTMAP_ROOT/scripts/lane-run.sh" check debug-6.12
 }

@@ -32,16 +32,24 @@ for f in vm_util.c hugepage_settings.c thp_settings.c; do
 done
 # Newer mm selftests use uapi (PAGEMAP_SCAN, PROCMAP_QUERY) that Debian 12's
 # /usr/include lacks: build against the lane kernel's own uapi headers.
+# Both the headers and the binary depend only on the kernel build (keyed
+# by source version and config) and the compiler: cached beside it.
 bld=$("$MTMAP_ROOT/scripts/build-kernel.sh" "$lane")
-hdr=$MTMAP_OUT/hmm-$lane/hdr
-make -s -C "$bld" headers_install INSTALL_HDR_PATH="$hdr" >&2 ||
-	die "headers_install failed in $bld"
-log "$lane: building hmm-tests from $mm"
-# Its warnings (uapi vs glibc macro redefinitions) are the kernel tree's: log them.
-gcc -static -O2 -pthread -I"$hdr/include" -I"$src" -I"$src/tools/include" -isystem "$src/tools/testing/selftests" \
-	-I"$mm" -o "$bins/hmm-tests" "$mm/hmm-tests.c" "${extra[@]}" -lm \
-	>"$MTMAP_OUT/hmm-$lane/build.log" 2>&1 ||
-	{ tail -20 "$MTMAP_OUT/hmm-$lane/build.log" >&2; die "hmm-tests did not build"; }
+cache=$bld-hmm
+if [ ! -x "$cache/hmm-tests" ]; then
+	rm -rf "$cache"
+	mkdir -p "$cache"
+	make -s -C "$bld" headers_install INSTALL_HDR_PATH="$cache/hdr" >&2 ||
+		die "headers_install failed in $bld"
+	log "$lane: building hmm-tests from $mm"
+	# Its warnings (uapi vs glibc macro redefinitions) are the kernel tree's: log them.
+	gcc -static -O2 -pthread -I"$cache/hdr/include" -I"$src" -I"$src/tools/include" \
+		-isystem "$src/tools/testing/selftests" -I"$mm" -o "$cache/hmm-tests.tmp" \
+		"$mm/hmm-tests.c" "${extra[@]}" -lm >"$cache/build.log" 2>&1 ||
+		{ tail -20 "$cache/build.log" >&2; die "hmm-tests did not build"; }
+	mv "$cache/hmm-tests.tmp" "$cache/hmm-tests"
+fi
+cp "$cache/hmm-tests" "$bins/hmm-tests"
 # lane-run.sh check insists on mtmap_test being there, even if not run.
 make -s -C "$MTMAP_ROOT/selftests" KSRC="$src" OUT="$bins" "$bins/exclusive_test" \
 	"$bins/mtmap_test" >&2
@@ -49,7 +57,9 @@ make -s -C "$MTMAP_ROOT/selftests" KSRC="$src" OUT="$bins" "$bins/exclusive_test
 hmm_args=${MTMAP_HMM_ARGS--t exclusive -t exclusive_mprotect -t exclusive_cow}
 [ "$hmm_args" != all ] || hmm_args=""
 rc=0
-MTMAP_HMM_ARGS=$hmm_args MTMAP_SELFTESTS_OUT=$bins MTMAP_LOAD_EXTRA=test_hmm \
+# The lane's own module build is reused (MTMAP_BUILD_OUT), if it has one.
+MTMAP_BUILD_OUT=${MTMAP_BUILD_OUT:-$MTMAP_OUT/$lane} \
+	MTMAP_HMM_ARGS=$hmm_args MTMAP_SELFTESTS_OUT=$bins MTMAP_LOAD_EXTRA=test_hmm \
 	MTMAP_CHECK_PROGS="exclusive_test hmm-tests" \
 	TESTS="${EXCL_TESTS_ARGS:-}" \
 	MTMAP_OUT="$MTMAP_OUT/hmm-$lane" \
