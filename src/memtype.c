@@ -271,9 +271,9 @@ static int mtmap_track_detect(const char *op, struct mtmap_owner *o,
 }
 
 /*
- * Record @n pages as @o's of @type (erase them for WB). Storing over an
- * existing entry allocates nothing; new entries may, so a caller going
- * from WB records first and converts after, and can still back out.
+ * Record @n WB (untracked) pages as @o's of @type. New entries may need
+ * memory, so a caller going from WB records first and converts after: a
+ * failure here has changed nothing (what was stored is erased again).
  */
 static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
 			      unsigned int n, u32 type)
@@ -283,10 +283,6 @@ static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
 
 	lockdep_assert_held(&mtmap_track_lock);
 	for (i = 0; i < n; i++) {
-		if (type == MTMAP_MEMTYPE_WB) {
-			xa_erase(&mtmap_track, page_to_pfn(pages[i]));
-			continue;
-		}
 		err = xa_err(xa_store(&mtmap_track, page_to_pfn(pages[i]),
 				      mtmap_entry(o, type), GFP_KERNEL));
 		if (err) {
@@ -296,6 +292,22 @@ static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
 		}
 	}
 	return 0;
+}
+
+/*
+ * Rewrite the entry of one page that is in the table already: the slot
+ * exists, so nothing is allocated and nothing can fail. Error paths use
+ * only this, never an erase followed by a store.
+ */
+static void mtmap_track_overwrite(struct mtmap_owner *o, struct page *page,
+				  u32 type)
+{
+	void *old;
+
+	lockdep_assert_held(&mtmap_track_lock);
+	old = xa_store(&mtmap_track, page_to_pfn(page), mtmap_entry(o, type),
+		       GFP_NOWAIT | __GFP_NOWARN);
+	WARN_ON_ONCE(!old || xa_is_err(old));
 }
 
 static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
@@ -312,6 +324,59 @@ static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
 	}
 }
 
+/*
+ * Pages whose direct map could not be proven WB after a failed conversion.
+ * They stay in the table under this owner for good and are never freed:
+ * the page allocator's next user would get a WC/UC- kernel alias.
+ */
+static struct mtmap_owner mtmap_owner_leaked = {
+	.kind = "leaked",
+	.name = "not-WB",
+};
+
+/*
+ * After a failed conversion: TTM's error path. set_pages_array_*() does
+ * not undo the part of a change it applied before a direct-map split
+ * failed, so convert every page back to WB whatever it is now (pages
+ * already split need no allocation for that), then read each page's
+ * direct map. Pages proven WB are untracked; the others move to the
+ * leaked owner (in place, for tracked pages: nothing is allocated).
+ * Pages must all be tracked (as anything) or all untracked (@tracked).
+ * Returns the number of pages leaked.
+ */
+static unsigned int mtmap_track_back_to_wb(struct page **pages,
+					   unsigned int n, bool tracked)
+{
+	unsigned int i, leaked = 0;
+	int dm;
+
+	lockdep_assert_held(&mtmap_track_lock);
+	/* Its error is what the direct map read below catches. */
+	set_pages_array_wb(pages, n);
+	for (i = 0; i < n; i++) {
+		dm = mtmap_memtype_directmap(pages[i]);
+		if (dm == MTMAP_MEMTYPE_WB) {
+			if (tracked)
+				xa_erase(&mtmap_track, page_to_pfn(pages[i]));
+			continue;
+		}
+		if (dm < 0)
+			dm = MTMAP_MEMTYPE_UC_MINUS;
+		leaked++;
+		if (tracked)
+			mtmap_track_overwrite(&mtmap_owner_leaked, pages[i], dm);
+		else
+			/* Best effort: untracked, it is leaked all the same. */
+			xa_store(&mtmap_track, page_to_pfn(pages[i]),
+				 mtmap_entry(&mtmap_owner_leaked, dm),
+				 GFP_NOWAIT | __GFP_NOWARN);
+	}
+	if (leaked)
+		pr_err_ratelimited("%u page(s) still not WB after a failed conversion: leaked, never freed\n",
+				   leaked);
+	return leaked;
+}
+
 /**
  * mtmap_track_set_type() - convert pages owned by @o from @from to @to
  * @o: owner of every page
@@ -320,20 +385,31 @@ static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
  * @from: current type of every page
  * @to: new type (WB, WC or UC-)
  *
- * Non-WB to non-WB goes through WB, as x86 requires. The table is written
- * before a conversion away from WB (so a failure to record leaves the
- * pages untouched) and after a conversion back to WB; both happen under
- * the table lock, which debugfs also takes, and with no user mapping of
- * the pages, so nobody can see the two disagree.
+ * All or nothing, under the table lock, which debugfs also takes, and with
+ * no user mapping of the pages, so nobody sees a page half way.
+ *
+ * From WB, the pages are recorded first (the only step that allocates for
+ * the table: a failure there changes nothing) and converted after. If
+ * the conversion fails (a direct-map split could not allocate), every
+ * page goes back to WB and is untracked, except pages whose direct map
+ * cannot be proven WB: they are leaked (see mtmap_track_back_to_wb()),
+ * and the caller must not free them (mtmap_track_release() tells).
+ *
+ * From WC or UC-, the entries stay in the table throughout and are only
+ * rewritten in place, so no step of the change or of its undo allocates
+ * for the table. Non-WB to non-WB goes through WB, as x86 requires. Every
+ * page was split to 4 KiB in the direct map when it was first converted,
+ * so the conversions allocate nothing either; if one fails anyway, the
+ * pages are converted back to @from.
  *
  * Return: 0; -EBUSY if a page is not owned by @o as @from (nothing is
- * changed); or the error of the conversion, after which the pages are
- * back to @from where that was possible and are tracked as what they are.
+ * changed); -ENOMEM if the change could not be made, after which every
+ * page is as it was (of @from, owned by @o), apart from leaked ones.
  */
 int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 			 unsigned int n, u32 from, u32 to)
 {
-	unsigned int nofs;
+	unsigned int nofs, i;
 	int err;
 
 	if (to > MTMAP_MEMTYPE_UC_MINUS)
@@ -349,31 +425,121 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 	err = mtmap_track_detect("set_type", o, pages, n, from);
 	if (err || from == to)
 		goto out;
-	if (from != MTMAP_MEMTYPE_WB) {
-		err = set_pages_array_wb(pages, n);
+	if (from == MTMAP_MEMTYPE_WB) {
+		err = mtmap_track_commit(o, pages, n, to);
 		if (err)
 			goto out;
-		mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
-	}
-	if (to != MTMAP_MEMTYPE_WB) {
-		err = mtmap_track_commit(o, pages, n, to);
-		if (!err) {
-			err = mtmap_set_pages(pages, n, to);
-			if (err)
-				mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
+		if (mtmap_set_pages(pages, n, to)) {
+			mtmap_track_back_to_wb(pages, n, true);
+			err = -ENOMEM;
 		}
-		/* The pages are WB now; put them back where they were. */
-		if (err && from != MTMAP_MEMTYPE_WB &&
-		    !mtmap_track_commit(o, pages, n, from) &&
-		    mtmap_set_pages(pages, n, from))
-			mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
+		goto out;
 	}
+	if (!set_pages_array_wb(pages, n) &&
+	    (to == MTMAP_MEMTYPE_WB || !mtmap_set_pages(pages, n, to))) {
+		for (i = 0; i < n; i++) {
+			if (to == MTMAP_MEMTYPE_WB)
+				xa_erase(&mtmap_track, page_to_pfn(pages[i]));
+			else
+				mtmap_track_overwrite(o, pages[i], to);
+		}
+		goto out;
+	}
+	/*
+	 * Back to @from, whatever was applied; the entries still say @from.
+	 * Cannot fail on split pages; if it does, the pages are still
+	 * tracked, so they are converted to WB before they are ever freed.
+	 */
+	set_pages_array_wb(pages, n);
+	WARN_ON_ONCE(mtmap_set_pages(pages, n, from));
+	err = -ENOMEM;
 out:
 	mutex_unlock(&mtmap_track_lock);
 	memalloc_nofs_restore(nofs);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_track_set_type);
+
+/**
+ * mtmap_track_release() - make pages WB so they can go back to the allocator
+ * @o: owner of every page
+ * @pages: the pages, not mapped to userspace; reordered
+ * @n: number of pages
+ * @type: their current type (recorded as @o's), or WB (untracked)
+ *
+ * Converts the pages to WB in one batch and reads back the direct map of
+ * each: only pages proven WB may be freed. A failed conversion is undone
+ * as in mtmap_track_set_type(); pages it leaves non-WB are leaked. Pages
+ * already leaked by an earlier failure are skipped quietly; pages not
+ * owned by @o as @type (a bug) are skipped with a warning.
+ *
+ * Return: the number of pages that may be freed, moved to the front of
+ * @pages; the caller frees exactly those.
+ */
+unsigned int mtmap_track_release(struct mtmap_owner *o, struct page **pages,
+				 unsigned int n, u32 type)
+{
+	void *want = type == MTMAP_MEMTYPE_WB ? NULL : mtmap_entry(o, type);
+	unsigned int nofs, i, k = 0;
+	void *cur;
+
+	nofs = memalloc_nofs_save();
+	mutex_lock(&mtmap_track_lock);
+	for (i = 0; i < n; i++) {
+		cur = xa_load(&mtmap_track, page_to_pfn(pages[i]));
+		if (cur == want) {
+			pages[k++] = pages[i];
+			continue;
+		}
+		if (!cur || xa_to_value(cur) >> MTMAP_TYPE_BITS != mtmap_owner_leaked.id) {
+			mtmap_conflict("release", pages[i], o, type, cur);
+			WARN_ON_ONCE(1);
+		}
+	}
+	n = k;
+	if (type == MTMAP_MEMTYPE_WB) {
+		/* Untracked: WB, unless something went wrong unnoticed. */
+		for (i = 0, k = 0; i < n; i++) {
+			struct page *page = pages[i];
+
+			if (mtmap_memtype_directmap(page) == MTMAP_MEMTYPE_WB)
+				pages[k++] = page;
+			else
+				mtmap_track_back_to_wb(&page, 1, false);
+		}
+		goto out;
+	}
+	mtmap_track_back_to_wb(pages, n, true);
+	/* The pages it untracked are the ones proven WB. */
+	for (i = 0, k = 0; i < n; i++)
+		if (!xa_load(&mtmap_track, page_to_pfn(pages[i])))
+			pages[k++] = pages[i];
+out:
+	mutex_unlock(&mtmap_track_lock);
+	memalloc_nofs_restore(nofs);
+	return k;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_release);
+
+/**
+ * mtmap_track_init() - register the owner of leaked pages
+ *
+ * Return: 0 or -ENOMEM/-EBUSY.
+ */
+int mtmap_track_init(void)
+{
+	return mtmap_owner_register(&mtmap_owner_leaked);
+}
+
+/**
+ * mtmap_track_exit() - unregister the owner of leaked pages
+ *
+ * Leaked pages stay out of the page allocator after the module is gone.
+ */
+void mtmap_track_exit(void)
+{
+	mtmap_owner_unregister(&mtmap_owner_leaked);
+}
 
 /**
  * mtmap_track_transfer() - hand pages of type @type from one owner to another
@@ -390,13 +556,14 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_set_type);
 int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 			 struct page **pages, unsigned int n, u32 type)
 {
+	unsigned int i;
 	int err;
 
 	mutex_lock(&mtmap_track_lock);
 	err = mtmap_track_detect("transfer", from, pages, n, type);
 	/* Storing over existing entries: cannot fail. */
-	if (!err && type != MTMAP_MEMTYPE_WB)
-		mtmap_track_commit(to, pages, n, type);
+	for (i = 0; !err && type != MTMAP_MEMTYPE_WB && i < n; i++)
+		mtmap_track_overwrite(to, pages[i], type);
 	mutex_unlock(&mtmap_track_lock);
 	return err;
 }
