@@ -49,6 +49,50 @@
 /* End of the 4-level direct map (start of vmalloc space without KASLR). */
 #define DIRECTMAP_SIZE	(64UL << 40)
 
+/*
+ * Ballast: memory taken before each step and held until the sweep ends.
+ * The page allocator hands out the pages freed last first, and those are
+ * the ones the previous step converted, whose direct map x86 has split
+ * to 4 KiB for good: converting them again allocates nothing, and the
+ * injection would never reach a direct-map split. Holding the recently
+ * freed pages makes each step's pages come from regions still mapped
+ * with large pages, so a conversion must split them (and can fail half
+ * way through, with the pages spread over several large pages).
+ */
+#define BALLAST_STEP	(4UL << 20)
+#define BALLAST_MAX	128
+
+struct ballast {
+	void *p[BALLAST_MAX];
+	size_t len[BALLAST_MAX];
+	unsigned int n;
+};
+
+static void ballast_add(struct ballast *b, bool huge)
+{
+	size_t len = huge ? 2 * SZ_2M : BALLAST_STEP;
+	char *m;
+
+	if (b->n == BALLAST_MAX)
+		return;
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return;
+	/* Order-0 pages, or (huge) the 2 MiB block freed last. */
+	madvise(m, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	memset(m, 1, len);
+	b->p[b->n] = m;
+	b->len[b->n++] = len;
+}
+
+static void ballast_free(struct ballast *b)
+{
+	while (b->n) {
+		b->n--;
+		munmap(b->p[b->n], b->len[b->n]);
+	}
+}
+
 struct fn_attr {
 	const char *path;
 	const char *val;
@@ -65,6 +109,7 @@ FIXTURE(fn) {
 	/* Non-WB direct-map ranges before the test: not ours. */
 	struct pt_range *base;
 	size_t nbase;
+	struct ballast ballast;
 };
 
 static void fn_set(struct fn_attr *a, const char *path, const char *val)
@@ -412,6 +457,8 @@ static void sweep_create_touch(struct __test_metadata *_metadata,
 		int fd, err = 0, bus = 0;
 		struct mtmap_info info;
 
+		if (type != MTMAP_MEMTYPE_WB)
+			ballast_add(&self->ballast, false);
 		ASSERT_EQ(0, nth_arm(self->nthfd, n));
 		fd = mtmap_create(self->devfd, len, type, flags, 0);
 		if (fd >= 0) {
@@ -460,6 +507,7 @@ static void sweep_create_touch(struct __test_metadata *_metadata,
 	}
 	EXPECT_FALSE(injected) TH_LOG("%s: still injecting after %u steps", name, MAX_STEPS);
 	check_invariant(_metadata, self, NULL, 0, eff, 0, name);
+	ballast_free(&self->ballast);
 	sweep_report(&s);
 }
 
@@ -485,6 +533,7 @@ static void sweep_set_memtype(struct __test_metadata *_metadata,
 		char *map;
 		int fd, err;
 
+		ballast_add(&self->ballast, false);
 		fd = mtmap_create(self->devfd, len, from, 0, 0);
 		ASSERT_LE(0, fd) TH_LOG("create: %s", strerror(-fd));
 		map = mtmap_map(fd, len, 0);
@@ -523,6 +572,7 @@ static void sweep_set_memtype(struct __test_metadata *_metadata,
 	}
 	EXPECT_FALSE(injected) TH_LOG("%s: still injecting after %u steps", name, MAX_STEPS);
 	check_invariant(_metadata, self, NULL, 0, MTMAP_MEMTYPE_WB, 0, name);
+	ballast_free(&self->ballast);
 	sweep_report(&s);
 }
 
@@ -563,6 +613,77 @@ TEST_F_TIMEOUT(fn, set_memtype_all_pairs, FN_TIMEOUT)
 				sweep_set_memtype(_metadata, self, from, to);
 }
 
+#define XA_CACHE_FAILSLAB "/sys/kernel/slab/radix_tree_node/failslab"
+
+/*
+ * SET_MEMTYPE while every xarray node allocation of this task fails
+ * (failslab limited to the radix_tree_node cache): more than the one
+ * failure fail-nth injects, so that an undo that needs memory fails too.
+ * The change succeeds or fails with ENOMEM; either way the buffer has one
+ * type afterwards, data intact. Pools off: each page converted alone, so
+ * no pool page keeps the table's nodes alive.
+ */
+TEST_F_TIMEOUT(fn, set_memtype_xa_nodes_fail, FN_TIMEOUT)
+{
+	static const char * const names[] = {
+		"cache-filter", "probability", "interval", "times", "task-filter",
+	};
+	static const char * const vals[] = { "Y", "100", "1", "-1", "Y" };
+	size_t len = NPAGES * self->psz;
+	struct fn_attr storm[5] = { 0 };
+	char *cachef = NULL, path[5][96];
+	unsigned int from, to, i;
+
+	if (access(XA_CACHE_FAILSLAB, W_OK) || access(FAILSLAB "cache-filter", W_OK))
+		SKIP(return, XA_CACHE_FAILSLAB " or " FAILSLAB "cache-filter missing");
+	ASSERT_EQ(0, mt_read_file(XA_CACHE_FAILSLAB, &cachef, NULL));
+	for (i = 0; i < 5; i++) {
+		snprintf(path[i], sizeof(path[i]), FAILSLAB "%s", names[i]);
+		fn_set(&storm[i], path[i], vals[i]);
+		EXPECT_TRUE(storm[i].have) TH_LOG("cannot set %s", path[i]);
+	}
+	EXPECT_EQ(0, mt_write_file(XA_CACHE_FAILSLAB, "1"));
+	ASSERT_EQ(0, set_param("use_pools", "N"));
+	for (from = MTMAP_MEMTYPE_WB; from <= MTMAP_MEMTYPE_UC_MINUS; from++) {
+		for (to = MTMAP_MEMTYPE_WB; to <= MTMAP_MEMTYPE_UC_MINUS; to++) {
+			struct mtmap_info info;
+			char name[64];
+			int fd, err;
+			char *map;
+
+			if (from == to)
+				continue;
+			snprintf(name, sizeof(name), "xa nodes fail: %s->%s",
+				 pt_cache_name(from), pt_cache_name(to));
+			fd = mtmap_create(self->devfd, len, from, 0, 0);
+			ASSERT_LE(0, fd);
+			map = mtmap_map(fd, len, 0);
+			ASSERT_NE(MAP_FAILED, map);
+			mtmap_fill(map, 0, NPAGES, to + 10);
+			ASSERT_EQ(0, mt_write_file("/proc/self/make-it-fail", "1"));
+			err = mtmap_set_memtype(fd, to);
+			mt_write_file("/proc/self/make-it-fail", "0");
+			ASSERT_EQ(0, mtmap_info(fd, &info));
+			ksft_print_msg("%s: %s\n", name, strerror(-err));
+			EXPECT_TRUE(!err || err == -ENOMEM) TH_LOG("%s: %s", name, strerror(-err));
+			EXPECT_EQ(mt_effective(err ? from : to), info.memtype) TH_LOG("%s", name);
+			EXPECT_EQ(0, touch(map, NPAGES, self->psz, true));
+			EXPECT_EQ(-1, mtmap_check(map, 0, NPAGES, to + 10));
+			EXPECT_EQ(NPAGES, check_invariant(_metadata, self, map, NPAGES,
+							  info.memtype, info.populated, name));
+			munmap(map, len);
+			close(fd);
+			check_nothing_owned(_metadata, name);
+		}
+	}
+	mt_write_file(XA_CACHE_FAILSLAB, cachef);
+	free(cachef);
+	for (i = 5; i-- > 0;)
+		if (storm[i].have)
+			mt_write_file(storm[i].path, storm[i].saved);
+	check_invariant(_metadata, self, NULL, 0, MTMAP_MEMTYPE_WB, 0, "xa nodes fail");
+}
+
 /*
  * The first write to a 2 MiB chunk of a WC buffer: folio allocation and
  * its 512-page conversion, falling back to 4 KiB pages on failure.
@@ -586,6 +707,7 @@ TEST_F_TIMEOUT(fn, huge_first_touch_wc, FN_TIMEOUT)
 		int fd, bus;
 		char *map;
 
+		ballast_add(&self->ballast, true);
 		fd = mtmap_create(self->devfd, SZ_2M, type, MTMAP_CREATE_HUGE, 0);
 		ASSERT_LE(0, fd) TH_LOG("create: %s", strerror(-fd));
 		map = mtmap_map(fd, SZ_2M, 0);
@@ -623,6 +745,7 @@ TEST_F_TIMEOUT(fn, huge_first_touch_wc, FN_TIMEOUT)
 	/* The last, uninjected step got its PMD. */
 	EXPECT_LE(1U, pmds);
 	check_invariant(_metadata, self, NULL, 0, MTMAP_MEMTYPE_WB, 0, s.name);
+	ballast_free(&self->ballast);
 	sweep_report(&s);
 }
 
