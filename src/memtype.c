@@ -295,9 +295,8 @@ static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
 }
 
 /*
- * Rewrite the entry of one page that is in the table already: the slot
- * exists, so nothing is allocated and nothing can fail. Error paths use
- * only this, never an erase followed by a store.
+ * Rewrite the entry of a page already in the table, or erase it for WB:
+ * the slot exists, so nothing is allocated and nothing can fail.
  */
 static void mtmap_track_overwrite(struct mtmap_owner *o, struct page *page,
 				  u32 type)
@@ -305,44 +304,34 @@ static void mtmap_track_overwrite(struct mtmap_owner *o, struct page *page,
 	void *old;
 
 	lockdep_assert_held(&mtmap_track_lock);
+	if (type == MTMAP_MEMTYPE_WB) {
+		xa_erase(&mtmap_track, page_to_pfn(page));
+		return;
+	}
 	old = xa_store(&mtmap_track, page_to_pfn(page), mtmap_entry(o, type),
 		       GFP_NOWAIT | __GFP_NOWARN);
 	WARN_ON_ONCE(!old || xa_is_err(old));
 }
 
-static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
-{
-	switch (type) {
-	case MTMAP_MEMTYPE_WB:
-		return set_pages_array_wb(pages, n);
-	case MTMAP_MEMTYPE_WC:
-		return set_pages_array_wc(pages, n);
-	case MTMAP_MEMTYPE_UC_MINUS:
-		return set_pages_array_uc(pages, n);
-	default:
-		return -EINVAL;
-	}
-}
+/* set_pages_array_*() by MTMAP_MEMTYPE_* (WB, WC, UC-). */
+static int (*const mtmap_set_pages[])(struct page **pages, int n) = {
+	[MTMAP_MEMTYPE_WB] = set_pages_array_wb,
+	[MTMAP_MEMTYPE_WC] = set_pages_array_wc,
+	[MTMAP_MEMTYPE_UC_MINUS] = set_pages_array_uc,
+};
 
-/*
- * Pages whose direct map could not be proven WB after a failed conversion.
- * They stay in the table under this owner for good and are never freed:
- * the page allocator's next user would get a WC/UC- kernel alias.
- */
+/* Pages never to be freed: not proven WB after a failed conversion. */
 static struct mtmap_owner mtmap_owner_leaked = {
 	.kind = "leaked",
 	.name = "not-WB",
 };
 
 /*
- * After a failed conversion: TTM's error path. set_pages_array_*() does
- * not undo the part of a change it applied before a direct-map split
- * failed, so convert every page back to WB whatever it is now (pages
- * already split need no allocation for that), then read each page's
- * direct map. Pages proven WB are untracked; the others move to the
- * leaked owner (in place, for tracked pages: nothing is allocated).
- * Pages must all be tracked (as anything) or all untracked (@tracked).
- * Returns the number of pages leaked.
+ * TTM's error path: set_pages_array_*() does not undo what it applied
+ * before a direct-map split failed, so convert every page back to WB
+ * (split pages need no allocation for that) and read each direct map:
+ * pages proven WB are untracked, the others leaked (moved to the leaked
+ * owner, in place when @tracked). Returns the number of pages leaked.
  */
 static unsigned int mtmap_track_back_to_wb(struct page **pages,
 					   unsigned int n, bool tracked)
@@ -351,21 +340,16 @@ static unsigned int mtmap_track_back_to_wb(struct page **pages,
 	int dm;
 
 	lockdep_assert_held(&mtmap_track_lock);
-	/* Its error is what the direct map read below catches. */
-	set_pages_array_wb(pages, n);
+	set_pages_array_wb(pages, n);	/* its error: see the direct map */
 	for (i = 0; i < n; i++) {
 		dm = mtmap_memtype_directmap(pages[i]);
-		if (dm == MTMAP_MEMTYPE_WB) {
-			if (tracked)
-				xa_erase(&mtmap_track, page_to_pfn(pages[i]));
-			continue;
+		if (dm != MTMAP_MEMTYPE_WB) {
+			dm = dm < 0 ? MTMAP_MEMTYPE_UC_MINUS : dm;
+			leaked++;
 		}
-		if (dm < 0)
-			dm = MTMAP_MEMTYPE_UC_MINUS;
-		leaked++;
 		if (tracked)
 			mtmap_track_overwrite(&mtmap_owner_leaked, pages[i], dm);
-		else
+		else if (dm != MTMAP_MEMTYPE_WB)
 			/* Best effort: untracked, it is leaked all the same. */
 			xa_store(&mtmap_track, page_to_pfn(pages[i]),
 				 mtmap_entry(&mtmap_owner_leaked, dm),
@@ -385,22 +369,18 @@ static unsigned int mtmap_track_back_to_wb(struct page **pages,
  * @from: current type of every page
  * @to: new type (WB, WC or UC-)
  *
- * All or nothing, under the table lock, which debugfs also takes, and with
- * no user mapping of the pages, so nobody sees a page half way.
- *
- * From WB, the pages are recorded first (the only step that allocates for
- * the table: a failure there changes nothing) and converted after. If
- * the conversion fails (a direct-map split could not allocate), every
- * page goes back to WB and is untracked, except pages whose direct map
- * cannot be proven WB: they are leaked (see mtmap_track_back_to_wb()),
- * and the caller must not free them (mtmap_track_release() tells).
- *
- * From WC or UC-, the entries stay in the table throughout and are only
- * rewritten in place, so no step of the change or of its undo allocates
- * for the table. Non-WB to non-WB goes through WB, as x86 requires. Every
- * page was split to 4 KiB in the direct map when it was first converted,
- * so the conversions allocate nothing either; if one fails anyway, the
- * pages are converted back to @from.
+ * All or nothing, under the table lock (which debugfs takes too) and with
+ * no user mapping of the pages, so nobody sees a page half way. From WB,
+ * the pages are recorded first (the only step that allocates for the
+ * table) and converted after; if the conversion fails (a direct-map split
+ * could not allocate), they go back to WB and are untracked, except pages
+ * whose direct map cannot be proven WB: those are leaked, and
+ * mtmap_track_release() keeps the caller from freeing them. From WC or
+ * UC-, entries are only rewritten in place, so neither the change nor its
+ * undo allocates for the table; non-WB to non-WB goes through WB, as x86
+ * requires. The pages were split to 4 KiB in the direct map when first
+ * converted, so these conversions allocate nothing either; if one fails
+ * anyway, the pages are converted back to @from.
  *
  * Return: 0; -EBUSY if a page is not owned by @o as @from (nothing is
  * changed); -ENOMEM if the change could not be made, after which every
@@ -412,7 +392,7 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 	unsigned int nofs, i;
 	int err;
 
-	if (to > MTMAP_MEMTYPE_UC_MINUS)
+	if (to > MTMAP_MEMTYPE_UC_MINUS || from > MTMAP_MEMTYPE_UC_MINUS)
 		return -EINVAL;
 	/*
 	 * set_pages_array_*() may allocate page tables to split the direct
@@ -429,29 +409,24 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 		err = mtmap_track_commit(o, pages, n, to);
 		if (err)
 			goto out;
-		if (mtmap_set_pages(pages, n, to)) {
+		if (mtmap_set_pages[to](pages, n)) {
 			mtmap_track_back_to_wb(pages, n, true);
 			err = -ENOMEM;
 		}
 		goto out;
 	}
 	if (!set_pages_array_wb(pages, n) &&
-	    (to == MTMAP_MEMTYPE_WB || !mtmap_set_pages(pages, n, to))) {
-		for (i = 0; i < n; i++) {
-			if (to == MTMAP_MEMTYPE_WB)
-				xa_erase(&mtmap_track, page_to_pfn(pages[i]));
-			else
-				mtmap_track_overwrite(o, pages[i], to);
-		}
+	    (to == MTMAP_MEMTYPE_WB || !mtmap_set_pages[to](pages, n))) {
+		for (i = 0; i < n; i++)
+			mtmap_track_overwrite(o, pages[i], to);
 		goto out;
 	}
 	/*
-	 * Back to @from, whatever was applied; the entries still say @from.
-	 * Cannot fail on split pages; if it does, the pages are still
-	 * tracked, so they are converted to WB before they are ever freed.
+	 * Back to @from; the entries still say @from. Cannot fail on split
+	 * pages; if it does, tracked pages still go to WB before any free.
 	 */
 	set_pages_array_wb(pages, n);
-	WARN_ON_ONCE(mtmap_set_pages(pages, n, from));
+	WARN_ON_ONCE(mtmap_set_pages[from](pages, n));
 	err = -ENOMEM;
 out:
 	mutex_unlock(&mtmap_track_lock);
@@ -468,10 +443,9 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_set_type);
  * @type: their current type (recorded as @o's), or WB (untracked)
  *
  * Converts the pages to WB in one batch and reads back the direct map of
- * each: only pages proven WB may be freed. A failed conversion is undone
- * as in mtmap_track_set_type(); pages it leaves non-WB are leaked. Pages
- * already leaked by an earlier failure are skipped quietly; pages not
- * owned by @o as @type (a bug) are skipped with a warning.
+ * each: only pages proven WB may be freed, the others are leaked. Pages
+ * leaked earlier are skipped quietly, pages not @o's as @type (a bug)
+ * with a warning.
  *
  * Return: the number of pages that may be freed, moved to the front of
  * @pages; the caller frees exactly those.
@@ -497,24 +471,16 @@ unsigned int mtmap_track_release(struct mtmap_owner *o, struct page **pages,
 		}
 	}
 	n = k;
-	if (type == MTMAP_MEMTYPE_WB) {
-		/* Untracked: WB, unless something went wrong unnoticed. */
-		for (i = 0, k = 0; i < n; i++) {
-			struct page *page = pages[i];
-
-			if (mtmap_memtype_directmap(page) == MTMAP_MEMTYPE_WB)
-				pages[k++] = page;
-			else
-				mtmap_track_back_to_wb(&page, 1, false);
-		}
-		goto out;
+	if (type != MTMAP_MEMTYPE_WB)
+		mtmap_track_back_to_wb(pages, n, true);
+	/* Freeable: untracked now (back_to_wb() untracks only WB pages) and WB. */
+	for (i = 0, k = 0; i < n; i++) {
+		if (xa_load(&mtmap_track, page_to_pfn(pages[i])) ||
+		    (mtmap_memtype_directmap(pages[i]) != MTMAP_MEMTYPE_WB &&
+		     mtmap_track_back_to_wb(&pages[i], 1, false)))
+			continue;
+		pages[k++] = pages[i];
 	}
-	mtmap_track_back_to_wb(pages, n, true);
-	/* The pages it untracked are the ones proven WB. */
-	for (i = 0, k = 0; i < n; i++)
-		if (!xa_load(&mtmap_track, page_to_pfn(pages[i])))
-			pages[k++] = pages[i];
-out:
 	mutex_unlock(&mtmap_track_lock);
 	memalloc_nofs_restore(nofs);
 	return k;
@@ -523,7 +489,6 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_release);
 
 /**
  * mtmap_track_init() - register the owner of leaked pages
- *
  * Return: 0 or -ENOMEM/-EBUSY.
  */
 int mtmap_track_init(void)
@@ -532,9 +497,7 @@ int mtmap_track_init(void)
 }
 
 /**
- * mtmap_track_exit() - unregister the owner of leaked pages
- *
- * Leaked pages stay out of the page allocator after the module is gone.
+ * mtmap_track_exit() - unregister the owner of leaked pages (never freed)
  */
 void mtmap_track_exit(void)
 {
@@ -575,8 +538,7 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_transfer);
  * @pages: the pages
  * @n: number of pages
  *
- * A page still tracked as WC or UC- must never reach the page allocator:
- * the next owner would get a non-WB kernel alias. That is refused.
+ * A WC or UC- page must never reach the page allocator.
  *
  * Return: 0 when every page is WB (untracked), or -EBUSY.
  */
