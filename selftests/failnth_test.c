@@ -49,50 +49,6 @@
 /* End of the 4-level direct map (start of vmalloc space without KASLR). */
 #define DIRECTMAP_SIZE	(64UL << 40)
 
-/*
- * Ballast: memory taken before each step and held until the sweep ends.
- * The page allocator hands out the pages freed last first, and those are
- * the ones the previous step converted, whose direct map x86 has split
- * to 4 KiB for good: converting them again allocates nothing, and the
- * injection would never reach a direct-map split. Holding the recently
- * freed pages makes each step's pages come from regions still mapped
- * with large pages, so a conversion must split them (and can fail half
- * way through, with the pages spread over several large pages).
- */
-#define BALLAST_STEP	(4UL << 20)
-#define BALLAST_MAX	128
-
-struct ballast {
-	void *p[BALLAST_MAX];
-	size_t len[BALLAST_MAX];
-	unsigned int n;
-};
-
-static void ballast_add(struct ballast *b, bool huge)
-{
-	size_t len = huge ? 2 * SZ_2M : BALLAST_STEP;
-	char *m;
-
-	if (b->n == BALLAST_MAX)
-		return;
-	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return;
-	/* Order-0 pages, or (huge) the 2 MiB block freed last. */
-	madvise(m, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	memset(m, 1, len);
-	b->p[b->n] = m;
-	b->len[b->n++] = len;
-}
-
-static void ballast_free(struct ballast *b)
-{
-	while (b->n) {
-		b->n--;
-		munmap(b->p[b->n], b->len[b->n]);
-	}
-}
-
 struct fn_attr {
 	const char *path;
 	const char *val;
@@ -109,7 +65,6 @@ FIXTURE(fn) {
 	/* Non-WB direct-map ranges before the test: not ours. */
 	struct pt_range *base;
 	size_t nbase;
-	struct ballast ballast;
 };
 
 static void fn_set(struct fn_attr *a, const char *path, const char *val)
@@ -457,8 +412,6 @@ static void sweep_create_touch(struct __test_metadata *_metadata,
 		int fd, err = 0, bus = 0;
 		struct mtmap_info info;
 
-		if (type != MTMAP_MEMTYPE_WB)
-			ballast_add(&self->ballast, false);
 		ASSERT_EQ(0, nth_arm(self->nthfd, n));
 		fd = mtmap_create(self->devfd, len, type, flags, 0);
 		if (fd >= 0) {
@@ -507,7 +460,6 @@ static void sweep_create_touch(struct __test_metadata *_metadata,
 	}
 	EXPECT_FALSE(injected) TH_LOG("%s: still injecting after %u steps", name, MAX_STEPS);
 	check_invariant(_metadata, self, NULL, 0, eff, 0, name);
-	ballast_free(&self->ballast);
 	sweep_report(&s);
 }
 
@@ -533,7 +485,6 @@ static void sweep_set_memtype(struct __test_metadata *_metadata,
 		char *map;
 		int fd, err;
 
-		ballast_add(&self->ballast, false);
 		fd = mtmap_create(self->devfd, len, from, 0, 0);
 		ASSERT_LE(0, fd) TH_LOG("create: %s", strerror(-fd));
 		map = mtmap_map(fd, len, 0);
@@ -572,7 +523,6 @@ static void sweep_set_memtype(struct __test_metadata *_metadata,
 	}
 	EXPECT_FALSE(injected) TH_LOG("%s: still injecting after %u steps", name, MAX_STEPS);
 	check_invariant(_metadata, self, NULL, 0, MTMAP_MEMTYPE_WB, 0, name);
-	ballast_free(&self->ballast);
 	sweep_report(&s);
 }
 
@@ -707,7 +657,6 @@ TEST_F_TIMEOUT(fn, huge_first_touch_wc, FN_TIMEOUT)
 		int fd, bus;
 		char *map;
 
-		ballast_add(&self->ballast, true);
 		fd = mtmap_create(self->devfd, SZ_2M, type, MTMAP_CREATE_HUGE, 0);
 		ASSERT_LE(0, fd) TH_LOG("create: %s", strerror(-fd));
 		map = mtmap_map(fd, SZ_2M, 0);
@@ -745,7 +694,6 @@ TEST_F_TIMEOUT(fn, huge_first_touch_wc, FN_TIMEOUT)
 	/* The last, uninjected step got its PMD. */
 	EXPECT_LE(1U, pmds);
 	check_invariant(_metadata, self, NULL, 0, MTMAP_MEMTYPE_WB, 0, s.name);
-	ballast_free(&self->ballast);
 	sweep_report(&s);
 }
 
