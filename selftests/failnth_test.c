@@ -255,7 +255,7 @@ static bool in_base(const struct _test_data_fn *self, const struct ptdump *d,
 /*
  * The one-type invariant, with one page-table dump:
  *  - every page-table entry of [map, +npages) is absent or of @type;
- *  - the buffer (the only one alive) owns exactly @populated pfns in
+ *  - the buffer (the newest one alive) owns exactly @populated pfns in
  *    "memtypes", all recorded as @type, all "ok", and the direct map of
  *    each is @type in the dump;
  *  - every WC/UC- direct-map entry is either baseline or a pfn mtmap
@@ -270,12 +270,16 @@ static long check_invariant(struct __test_metadata *_metadata,
 	const char *tname = pt_cache_name(type);
 	struct mt_tracks m;
 	struct ptdump d;
-	long present = 0, pfns = 0, bad = 0;
+	long present = 0, pfns = 0, bad = 0, newest = 0;
 	unsigned long a, pfn;
 	size_t i;
 
 	ASSERT_EQ(0, mt_tracks_load(&m));
 	ASSERT_EQ(0, ptdump_load(&d));
+	/* Buffers held by the test are older: the one under test is newest. */
+	for (i = 0; i < m.n; i++)
+		if (!strcmp(m.t[i].kind, "buffer") && strtol(m.t[i].name, NULL, 10) > newest)
+			newest = strtol(m.t[i].name, NULL, 10);
 	for (i = 0; map && i < npages; i++) {
 		const struct pt_range *r = ptdump_find(&d, (unsigned long)map + i * self->psz);
 		int t = r ? pt_range_cache(&d, r) : -ENOENT;
@@ -293,7 +297,7 @@ static long check_invariant(struct __test_metadata *_metadata,
 		if (!t->ok && bad++ < 6)
 			TH_LOG("%s: memtypes %#lx-%#lx %s %s:%s MISMATCH", what,
 			       t->first, t->last, t->type, t->kind, t->name);
-		if (strcmp(t->kind, "buffer"))
+		if (strcmp(t->kind, "buffer") || strtol(t->name, NULL, 10) != newest)
 			continue;
 		if (strcmp(t->type, tname) && bad++ < 6)
 			TH_LOG("%s: memtypes %#lx-%#lx is %s in a %s buffer", what,
@@ -348,6 +352,43 @@ static void check_nothing_owned(struct __test_metadata *_metadata, const char *w
 		       m.t[i].first, m.t[i].last, m.t[i].type, m.t[i].kind,
 		       m.t[i].name, m.t[i].ok ? "ok" : "MISMATCH");
 	EXPECT_EQ(0, m.n) TH_LOG("%s: mtmap still owns %zu ranges", what, m.n);
+	mt_tracks_free(&m);
+}
+
+/*
+ * For the log: how the direct map of the live buffer's pages is mapped.
+ * Only pages inside a large (2 MiB/1 GiB) entry make a conversion split
+ * it, which is the allocation that can fail half way through.
+ */
+static void log_directmap_levels(struct __test_metadata *_metadata, const char *what)
+{
+	long small = 0, large = 0, big = 0;
+	unsigned long pfn;
+	struct mt_tracks m;
+	struct ptdump d;
+	size_t i;
+
+	ASSERT_EQ(0, mt_tracks_load(&m));
+	ASSERT_EQ(0, ptdump_load(&d));
+	for (i = 0; i < d.n; i++)
+		if (directmap_addr(&d, d.r[i].start) && d.r[i].present &&
+		    d.r[i].level != PT_PTE)
+			big += (d.r[i].end - d.r[i].start) >> 20;
+	for (i = 0; i < m.n; i++) {
+		if (strcmp(m.t[i].kind, "buffer"))
+			continue;
+		for (pfn = m.t[i].first; pfn <= m.t[i].last; pfn++) {
+			const struct pt_range *r = ptdump_find(&d, ptdump_directmap_addr(&d, pfn));
+
+			if (r && r->level == PT_PTE)
+				small++;
+			else
+				large++;
+		}
+	}
+	ksft_print_msg("%s: buffer pages in 4 KiB direct-map entries: %ld, in large ones: %ld; %ld MiB of the direct map in large entries\n",
+		       what, small, large, big);
+	ptdump_free(&d);
 	mt_tracks_free(&m);
 }
 
@@ -490,6 +531,8 @@ static void sweep_set_memtype(struct __test_metadata *_metadata,
 		map = mtmap_map(fd, len, 0);
 		ASSERT_NE(MAP_FAILED, map);
 		mtmap_fill(map, 0, NPAGES, n);
+		if (n == 1)
+			log_directmap_levels(_metadata, name);
 
 		ASSERT_EQ(0, nth_arm(self->nthfd, n));
 		err = mtmap_set_memtype(fd, to);
@@ -693,6 +736,76 @@ TEST_F_TIMEOUT(fn, huge_first_touch_wc, FN_TIMEOUT)
 	EXPECT_FALSE(injected);
 	/* The last, uninjected step got its PMD. */
 	EXPECT_LE(1U, pmds);
+	check_invariant(_metadata, self, NULL, 0, MTMAP_MEMTYPE_WB, 0, s.name);
+	sweep_report(&s);
+}
+
+/*
+ * SET_MEMTYPE WB -> WC of a buffer of two 2 MiB folios. Every buffer is
+ * kept until the end, so that each step gets folios the page allocator
+ * did not just take back: their direct map is still one large entry per
+ * folio, and the conversion must split both, the second split failing
+ * at some n while the first folio's pages are already converted.
+ */
+#define HELD_MAX	128
+
+TEST_F_TIMEOUT(fn, huge_set_memtype_wb_wc, FN_TIMEOUT)
+{
+	struct sweep s = { .name = "huge set_memtype WB->WC", .start = time(NULL) };
+	size_t len = 2 * SZ_2M, hpages = len / self->psz;
+	int held_fd[HELD_MAX];
+	char *held_map[HELD_MAX];
+	unsigned int n, k, nheld = 0;
+	bool injected = true;
+
+	if (!self->thp[0])
+		SKIP(return, THP_ENABLED " missing: no THP");
+	ASSERT_EQ(0, thp_set("always"));
+	if (mtmap_probe_pmd(self->devfd, 0) != 1)
+		SKIP(return, "this kernel maps no PMD for buffers with THP always");
+	for (n = 1; injected && n <= HELD_MAX; n++) {
+		struct mtmap_info info;
+		int fd, err;
+		char *map;
+
+		fd = mtmap_create(self->devfd, len, MTMAP_MEMTYPE_WB, MTMAP_CREATE_HUGE, 0);
+		ASSERT_LE(0, fd) TH_LOG("create: %s", strerror(-fd));
+		map = mtmap_map(fd, len, 0);
+		ASSERT_NE(MAP_FAILED, map);
+		held_fd[nheld] = fd;
+		held_map[nheld++] = map;
+		mtmap_fill(map, 0, hpages, n);
+		if (n == 1)
+			log_directmap_levels(_metadata, s.name);
+
+		ASSERT_EQ(0, nth_arm(self->nthfd, n));
+		err = mtmap_set_memtype(fd, MTMAP_MEMTYPE_WC);
+		injected = nth_disarm(self->nthfd);
+		s.steps += injected;
+		ASSERT_EQ(0, mtmap_info(fd, &info));
+		if (err) {
+			s.errors++;
+			EXPECT_TRUE(errno_documented(-err, set_errnos))
+				TH_LOG("n=%u: SET_MEMTYPE: %s", n, strerror(-err));
+			EXPECT_EQ(MTMAP_MEMTYPE_WB, info.memtype);
+		}
+		EXPECT_EQ(0, touch(map, hpages, self->psz, true));
+		EXPECT_EQ(-1, mtmap_check(map, 0, hpages, n)) TH_LOG("n=%u: data lost", n);
+		EXPECT_EQ((long)hpages, check_invariant(_metadata, self, map, hpages,
+							info.memtype, info.populated,
+							s.name))
+			TH_LOG("n=%u", n);
+		if (_metadata->exit_code && _metadata->exit_code != KSFT_PASS) {
+			TH_LOG("%s: stopped at n=%u", s.name, n);
+			break;
+		}
+	}
+	EXPECT_FALSE(injected);
+	for (k = 0; k < nheld; k++) {
+		munmap(held_map[k], len);
+		close(held_fd[k]);
+	}
+	check_nothing_owned(_metadata, s.name);
 	check_invariant(_metadata, self, NULL, 0, MTMAP_MEMTYPE_WB, 0, s.name);
 	sweep_report(&s);
 }
