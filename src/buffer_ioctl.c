@@ -37,44 +37,50 @@ long mtmap_ioctl_info(struct file *file, void *data,
 	return 0;
 }
 
-struct mtmap_convert {
-	u32 from, to;
-	unsigned long done;	/* pages converted so far */
+/* Every page of a buffer, for one all-or-nothing conversion. */
+struct mtmap_collect {
+	struct page **pages;
+	unsigned long n, max;
 };
 
-static int mtmap_buffer_convert_batch(struct mtmap_buffer *buf,
+static int mtmap_buffer_collect_batch(struct mtmap_buffer *buf,
 				      struct page **pages, unsigned int n,
 				      void *arg)
 {
-	struct mtmap_convert *cv = arg;
+	struct mtmap_collect *c = arg;
+
+	lockdep_assert_held_write(&buf->map_lock);
+	/* @populated counts every page the walk finds. */
+	if (WARN_ON_ONCE(n > c->max - c->n))
+		return -EIO;
+	memcpy(c->pages + c->n, pages, n * sizeof(*pages));
+	c->n += n;
+	return 0;
+}
+
+/*
+ * Convert every page of @buf from its type to @to in one call, so that a
+ * failure leaves no page converted: no batch of the buffer can be half
+ * way when map_lock is released. The array (8 bytes a page) is the only
+ * allocation, and comes before anything changes.
+ */
+static int mtmap_buffer_convert(struct mtmap_buffer *buf, u32 to)
+{
+	struct mtmap_collect c = { .max = atomic_long_read(&buf->populated) };
 	int err;
 
 	lockdep_assert_held_write(&buf->map_lock);
-	err = mtmap_track_set_type(&buf->owner, pages, n, cv->from, cv->to);
+	if (!c.max)
+		return 0;
+	c.pages = kvmalloc_array(c.max, sizeof(*c.pages), GFP_KERNEL);
+	if (!c.pages)
+		return -ENOMEM;
+	err = mtmap_buffer_batched(buf, true, mtmap_buffer_collect_batch, &c);
 	if (!err)
-		cv->done += n;
+		err = mtmap_track_set_type(&buf->owner, c.pages, c.n,
+					   buf->memtype, to);
+	kvfree(c.pages);
 	return err;
-}
-
-static int mtmap_buffer_unconvert_batch(struct mtmap_buffer *buf,
-					struct page **pages, unsigned int n,
-					void *arg)
-{
-	struct mtmap_convert *cv = arg;
-	unsigned int i, k = 0;
-	u32 owner;
-	int t;
-
-	lockdep_assert_held_write(&buf->map_lock);
-	/* Undo only the pages a failed change already converted. */
-	for (i = 0; i < n; i++) {
-		t = mtmap_track_lookup(pages[i], &owner);
-		if (t == -ENOENT)
-			t = MTMAP_MEMTYPE_WB;	/* untracked means WB */
-		if (t == (int)cv->to)
-			pages[k++] = pages[i];
-	}
-	return k ? mtmap_track_set_type(&buf->owner, pages, k, cv->to, cv->from) : 0;
 }
 
 /**
@@ -91,7 +97,6 @@ long mtmap_ioctl_set_memtype(struct file *file, void *data,
 	struct mtmap_buffer *buf = file->private_data;
 	struct mtmap_set_memtype *req = data;
 	const char *why = "flags or reserved not zero";
-	struct mtmap_convert cv;
 	u32 eff, t;
 	int err;
 
@@ -126,11 +131,13 @@ long mtmap_ioctl_set_memtype(struct file *file, void *data,
 	 * the new type.
 	 */
 	unmap_mapping_range(buf->file->f_mapping, 0, 0, 1);
-	cv = (struct mtmap_convert){ .from = buf->memtype, .to = eff };
-	err = mtmap_buffer_batched(buf, true, mtmap_buffer_convert_batch, &cv);
+	err = mtmap_buffer_convert(buf, eff);
 	if (err) {
-		if (cv.done)
-			mtmap_buffer_batched(buf, true, mtmap_buffer_unconvert_batch, &cv);
+		mtmap_ioctl_refuse(ctx, "buffer %u: %s -> %s: %s", buf->owner.id,
+				   mtmap_memtype_name(buf->memtype),
+				   mtmap_memtype_name(eff),
+				   err == -ENOMEM ? "out of memory, type unchanged" :
+				   "conversion refused");
 		goto out;
 	}
 	WRITE_ONCE(buf->memtype, eff);

@@ -249,9 +249,9 @@ static int mtmap_track_detect(const char *op, struct mtmap_owner *o,
 }
 
 /*
- * Record @n pages as @o's of @type (erase them for WB). Storing over an
- * existing entry allocates nothing; new entries may, so a caller going
- * from WB records first and converts after, and can still back out.
+ * Record @n WB (untracked) pages as @o's of @type. New entries may need
+ * memory, so a caller going from WB records first and converts after: a
+ * failure here has changed nothing (what was stored is erased again).
  */
 static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
 			      unsigned int n, u32 type)
@@ -261,10 +261,6 @@ static int mtmap_track_commit(struct mtmap_owner *o, struct page **pages,
 
 	lockdep_assert_held(&mtmap_track_lock);
 	for (i = 0; i < n; i++) {
-		if (type == MTMAP_MEMTYPE_WB) {
-			xa_erase(&mtmap_track, page_to_pfn(pages[i]));
-			continue;
-		}
 		err = xa_err(xa_store(&mtmap_track, page_to_pfn(pages[i]),
 				      mtmap_entry(o, type), GFP_KERNEL));
 		if (err) {
@@ -282,6 +278,66 @@ static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
 	return mtmap_arch_set_pages(pages, n, type);
 }
 
+/*
+ * Rewrite the entry of a page already in the table, or erase it for WB:
+ * the slot exists, so nothing is allocated and nothing can fail.
+ */
+static void mtmap_track_overwrite(struct mtmap_owner *o, struct page *page,
+				  u32 type)
+{
+	void *old;
+
+	lockdep_assert_held(&mtmap_track_lock);
+	if (type == MTMAP_MEMTYPE_WB) {
+		xa_erase(&mtmap_track, page_to_pfn(page));
+		return;
+	}
+	old = xa_store(&mtmap_track, page_to_pfn(page), mtmap_entry(o, type),
+		       GFP_NOWAIT | __GFP_NOWARN);
+	WARN_ON_ONCE(!old || xa_is_err(old));
+}
+
+/* Pages never to be freed: not proven WB after a failed conversion. */
+static struct mtmap_owner mtmap_owner_leaked = {
+	.kind = "leaked",
+	.name = "not-WB",
+};
+
+/*
+ * TTM's error path: set_pages_array_*() does not undo what it applied
+ * before a direct-map split failed, so convert every page back to WB
+ * (split pages need no allocation for that) and read each direct map:
+ * pages proven WB are untracked, the others leaked (moved to the leaked
+ * owner, in place when @tracked). Returns the number of pages leaked.
+ */
+static unsigned int mtmap_track_back_to_wb(struct page **pages,
+					   unsigned int n, bool tracked)
+{
+	unsigned int i, leaked = 0;
+	int dm;
+
+	lockdep_assert_held(&mtmap_track_lock);
+	mtmap_set_pages(pages, n, MTMAP_MEMTYPE_WB);	/* its error: see the direct map */
+	for (i = 0; i < n; i++) {
+		dm = mtmap_memtype_directmap(pages[i]);
+		if (dm != MTMAP_MEMTYPE_WB) {
+			dm = dm < 0 ? MTMAP_MEMTYPE_UC_MINUS : dm;
+			leaked++;
+		}
+		if (tracked)
+			mtmap_track_overwrite(&mtmap_owner_leaked, pages[i], dm);
+		else if (dm != MTMAP_MEMTYPE_WB)
+			/* Best effort: untracked, it is leaked all the same. */
+			xa_store(&mtmap_track, page_to_pfn(pages[i]),
+				 mtmap_entry(&mtmap_owner_leaked, dm),
+				 GFP_NOWAIT | __GFP_NOWARN);
+	}
+	if (leaked)
+		pr_err_ratelimited("%u page(s) still not WB after a failed conversion: leaked, never freed\n",
+				   leaked);
+	return leaked;
+}
+
 /**
  * mtmap_track_set_type() - convert pages owned by @o from @from to @to
  * @o: owner of every page
@@ -290,23 +346,30 @@ static int mtmap_set_pages(struct page **pages, unsigned int n, u32 type)
  * @from: current type of every page
  * @to: new type (WB, WC or UC-)
  *
- * Non-WB to non-WB goes through WB, as x86 requires. The table is written
- * before a conversion away from WB (so a failure to record leaves the
- * pages untouched) and after a conversion back to WB; both happen under
- * the table lock, which debugfs also takes, and with no user mapping of
- * the pages, so nobody can see the two disagree.
+ * All or nothing, under the table lock (which debugfs takes too) and with
+ * no user mapping of the pages, so nobody sees a page half way. From WB,
+ * the pages are recorded first (the only step that allocates for the
+ * table) and converted after; if the conversion fails (a direct-map split
+ * could not allocate), they go back to WB and are untracked, except pages
+ * whose direct map cannot be proven WB: those are leaked, and
+ * mtmap_track_release() keeps the caller from freeing them. From WC or
+ * UC-, entries are only rewritten in place, so neither the change nor its
+ * undo allocates for the table; non-WB to non-WB goes through WB, as x86
+ * requires. The pages were split to 4 KiB in the direct map when first
+ * converted, so these conversions allocate nothing either; if one fails
+ * anyway, the pages are converted back to @from.
  *
  * Return: 0; -EBUSY if a page is not owned by @o as @from (nothing is
- * changed); or the error of the conversion, after which the pages are
- * back to @from where that was possible and are tracked as what they are.
+ * changed); -ENOMEM if the change could not be made, after which every
+ * page is as it was (of @from, owned by @o), apart from leaked ones.
  */
 int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 			 unsigned int n, u32 from, u32 to)
 {
-	unsigned int nofs;
+	unsigned int nofs, i;
 	int err;
 
-	if (to > MTMAP_MEMTYPE_UC_MINUS)
+	if (to > MTMAP_MEMTYPE_UC_MINUS || from > MTMAP_MEMTYPE_UC_MINUS)
 		return -EINVAL;
 	/*
 	 * set_pages_array_*() may allocate page tables to split the direct
@@ -319,31 +382,104 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 	err = mtmap_track_detect("set_type", o, pages, n, from);
 	if (err || from == to)
 		goto out;
-	if (from != MTMAP_MEMTYPE_WB) {
-		err = mtmap_set_pages(pages, n, MTMAP_MEMTYPE_WB);
+	if (from == MTMAP_MEMTYPE_WB) {
+		err = mtmap_track_commit(o, pages, n, to);
 		if (err)
 			goto out;
-		mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
-	}
-	if (to != MTMAP_MEMTYPE_WB) {
-		err = mtmap_track_commit(o, pages, n, to);
-		if (!err) {
-			err = mtmap_set_pages(pages, n, to);
-			if (err)
-				mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
+		if (mtmap_set_pages(pages, n, to)) {
+			mtmap_track_back_to_wb(pages, n, true);
+			err = -ENOMEM;
 		}
-		/* The pages are WB now; put them back where they were. */
-		if (err && from != MTMAP_MEMTYPE_WB &&
-		    !mtmap_track_commit(o, pages, n, from) &&
-		    mtmap_set_pages(pages, n, from))
-			mtmap_track_commit(o, pages, n, MTMAP_MEMTYPE_WB);
+		goto out;
 	}
+	if (!mtmap_set_pages(pages, n, MTMAP_MEMTYPE_WB) &&
+	    (to == MTMAP_MEMTYPE_WB || !mtmap_set_pages(pages, n, to))) {
+		for (i = 0; i < n; i++)
+			mtmap_track_overwrite(o, pages[i], to);
+		goto out;
+	}
+	/*
+	 * Back to @from; the entries still say @from. Cannot fail on split
+	 * pages; if it does, tracked pages still go to WB before any free.
+	 */
+	mtmap_set_pages(pages, n, MTMAP_MEMTYPE_WB);
+	WARN_ON_ONCE(mtmap_set_pages(pages, n, from));
+	err = -ENOMEM;
 out:
 	mutex_unlock(&mtmap_track_lock);
 	memalloc_nofs_restore(nofs);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_track_set_type);
+
+/**
+ * mtmap_track_release() - make pages WB so they can go back to the allocator
+ * @o: owner of every page
+ * @pages: the pages, not mapped to userspace; reordered
+ * @n: number of pages
+ * @type: their current type (recorded as @o's), or WB (untracked)
+ *
+ * Converts the pages to WB in one batch and reads back the direct map of
+ * each: only pages proven WB may be freed, the others are leaked. Pages
+ * leaked earlier are skipped quietly, pages not @o's as @type (a bug)
+ * with a warning.
+ *
+ * Return: the number of pages that may be freed, moved to the front of
+ * @pages; the caller frees exactly those.
+ */
+unsigned int mtmap_track_release(struct mtmap_owner *o, struct page **pages,
+				 unsigned int n, u32 type)
+{
+	void *want = type == MTMAP_MEMTYPE_WB ? NULL : mtmap_entry(o, type);
+	unsigned int nofs, i, k = 0;
+	void *cur;
+
+	nofs = memalloc_nofs_save();
+	mutex_lock(&mtmap_track_lock);
+	for (i = 0; i < n; i++) {
+		cur = xa_load(&mtmap_track, page_to_pfn(pages[i]));
+		if (cur == want) {
+			pages[k++] = pages[i];
+			continue;
+		}
+		if (!cur || xa_to_value(cur) >> MTMAP_TYPE_BITS != mtmap_owner_leaked.id) {
+			mtmap_conflict("release", pages[i], o, type, cur);
+			WARN_ON_ONCE(1);
+		}
+	}
+	n = k;
+	if (type != MTMAP_MEMTYPE_WB)
+		mtmap_track_back_to_wb(pages, n, true);
+	/* Freeable: untracked now (back_to_wb() untracks only WB pages) and WB. */
+	for (i = 0, k = 0; i < n; i++) {
+		if (xa_load(&mtmap_track, page_to_pfn(pages[i])) ||
+		    (mtmap_memtype_directmap(pages[i]) != MTMAP_MEMTYPE_WB &&
+		     mtmap_track_back_to_wb(&pages[i], 1, false)))
+			continue;
+		pages[k++] = pages[i];
+	}
+	mutex_unlock(&mtmap_track_lock);
+	memalloc_nofs_restore(nofs);
+	return k;
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_release);
+
+/**
+ * mtmap_track_init() - register the owner of leaked pages
+ * Return: 0 or -ENOMEM/-EBUSY.
+ */
+int mtmap_track_init(void)
+{
+	return mtmap_owner_register(&mtmap_owner_leaked);
+}
+
+/**
+ * mtmap_track_exit() - unregister the owner of leaked pages (never freed)
+ */
+void mtmap_track_exit(void)
+{
+	mtmap_owner_unregister(&mtmap_owner_leaked);
+}
 
 /**
  * mtmap_track_transfer() - hand pages of type @type from one owner to another
@@ -360,13 +496,14 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_set_type);
 int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 			 struct page **pages, unsigned int n, u32 type)
 {
+	unsigned int i;
 	int err;
 
 	mutex_lock(&mtmap_track_lock);
 	err = mtmap_track_detect("transfer", from, pages, n, type);
 	/* Storing over existing entries: cannot fail. */
-	if (!err && type != MTMAP_MEMTYPE_WB)
-		mtmap_track_commit(to, pages, n, type);
+	for (i = 0; !err && type != MTMAP_MEMTYPE_WB && i < n; i++)
+		mtmap_track_overwrite(to, pages[i], type);
 	mutex_unlock(&mtmap_track_lock);
 	return err;
 }
@@ -378,8 +515,7 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_track_transfer);
  * @pages: the pages
  * @n: number of pages
  *
- * A page still tracked as WC or UC- must never reach the page allocator:
- * the next owner would get a non-WB kernel alias. That is refused.
+ * A WC or UC- page must never reach the page allocator.
  *
  * Return: 0 when every page is WB (untracked), or -EBUSY.
  */

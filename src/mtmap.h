@@ -171,9 +171,13 @@ int mtmap_track_set_type(struct mtmap_owner *o, struct page **pages,
 			 unsigned int n, u32 from, u32 to);
 int mtmap_track_transfer(struct mtmap_owner *from, struct mtmap_owner *to,
 			 struct page **pages, unsigned int n, u32 type);
+unsigned int mtmap_track_release(struct mtmap_owner *o, struct page **pages,
+				 unsigned int n, u32 type);
 int mtmap_track_check_freeable(struct mtmap_owner *o, struct page **pages,
 			       unsigned int n);
 int mtmap_track_lookup(struct page *page, u32 *owner_id);
+int mtmap_track_init(void);
+void mtmap_track_exit(void);
 void mtmap_track_walk(void (*fn)(void *arg, unsigned long pfn, u32 type,
 				 u32 owner_id, const struct mtmap_owner *o),
 		      void *arg);

@@ -48,6 +48,30 @@ static struct page **mtmap_huge_pages(struct folio *folio)
 }
 
 /*
+ * Make the pages of a folio WB (from @type) and untracked, so it can be
+ * freed: true if every page's direct map is proven WB. Without memory for
+ * a 512-entry array, the folio is done in pieces on the stack.
+ */
+static bool mtmap_huge_release_pages(struct mtmap_buffer *buf,
+				     struct folio *folio, u32 type)
+{
+	struct page *piece[32], **pages = mtmap_huge_pages(folio);
+	unsigned int i, j, ok = 0;
+
+	if (pages) {
+		ok = mtmap_track_release(&buf->owner, pages, MTMAP_HUGE_NR, type);
+		kfree(pages);
+		return ok == MTMAP_HUGE_NR;
+	}
+	for (i = 0; i < MTMAP_HUGE_NR; i += ARRAY_SIZE(piece)) {
+		for (j = 0; j < ARRAY_SIZE(piece); j++)
+			piece[j] = folio_page(folio, i + j);
+		ok += mtmap_track_release(&buf->owner, piece, ARRAY_SIZE(piece), type);
+	}
+	return ok == MTMAP_HUGE_NR;
+}
+
+/*
  * A zeroed PMD-order folio of the buffer's type. NORETRY: a failure only
  * means 4 KiB pages, which must not cost a full reclaim first.
  */
@@ -72,8 +96,15 @@ static struct folio *mtmap_system_alloc_huge(struct mtmap_buffer *buf)
 		err = mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
 					   MTMAP_MEMTYPE_WB, buf->memtype);
 		kfree(pages);
-		if (err)
-			goto err_put;
+		/*
+		 * The conversion was undone; a page it could not prove WB
+		 * again keeps the whole folio out of the page allocator.
+		 */
+		if (err) {
+			if (mtmap_huge_release_pages(buf, folio, MTMAP_MEMTYPE_WB))
+				folio_put(folio);
+			return NULL;
+		}
 	}
 	return folio;
 
@@ -85,21 +116,9 @@ err_put:
 static void mtmap_system_release_huge(struct mtmap_buffer *buf,
 				      struct folio *folio)
 {
-	struct page **pages = mtmap_huge_pages(folio);
-
-	/* Without the array nothing can be converted: leak, never free non-WB. */
-	if (WARN_ON(!pages))
-		return;
-	if (buf->memtype != MTMAP_MEMTYPE_WB &&
-	    WARN_ON(mtmap_track_set_type(&buf->owner, pages, MTMAP_HUGE_NR,
-					 buf->memtype, MTMAP_MEMTYPE_WB)))
-		goto out;
-	if (WARN_ON(mtmap_track_check_freeable(&buf->owner, pages,
-					       MTMAP_HUGE_NR)))
-		goto out;
-	folio_put(folio);
-out:
-	kfree(pages);
+	/* A page that cannot be made WB again leaks the whole folio. */
+	if (mtmap_huge_release_pages(buf, folio, buf->memtype))
+		folio_put(folio);
 }
 
 static const struct mtmap_placement mtmap_placement_system = {

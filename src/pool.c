@@ -75,37 +75,29 @@ static struct mtmap_pool *mtmap_pool_of(u32 type)
 	       type == MTMAP_MEMTYPE_UC_MINUS ? &mtmap_pools[1] : NULL;
 }
 
-static void mtmap_pool_free_wb(struct mtmap_owner *o, struct page **pages,
-			       unsigned int n)
-{
-	unsigned int i;
-
-	if (WARN_ON(mtmap_track_check_freeable(o, pages, n)))
-		return;	/* leak rather than free a page with a non-WB alias */
-	for (i = 0; i < n; i++)
-		__free_page(pages[i]);
-}
-
 /**
  * mtmap_pool_release_pages() - convert pages back to WB in one batch and free
  * @o: owner of every page
- * @pages: the pages, not mapped to userspace
+ * @pages: the pages, not mapped to userspace; reordered
  * @n: number of pages
  * @type: their current memory type
+ *
+ * Only pages whose direct map is proven WB afterwards are freed; the
+ * others are leaked (mtmap_track_release()).
  */
 void mtmap_pool_release_pages(struct mtmap_owner *o, struct page **pages,
 			      unsigned int n, u32 type)
 {
-	if (type != MTMAP_MEMTYPE_WB &&
-	    WARN_ON(mtmap_track_set_type(o, pages, n, type, MTMAP_MEMTYPE_WB)))
-		return;	/* never free a page whose alias may still be non-WB */
-	mtmap_pool_free_wb(o, pages, n);
+	unsigned int i, k = mtmap_track_release(o, pages, n, type);
+
+	for (i = 0; i < k; i++)
+		__free_page(pages[i]);
 }
 EXPORT_SYMBOL_IF_KUNIT(mtmap_pool_release_pages);
 
 /*
  * Allocate up to @n zeroed WB pages and make them @o's as @type with one
- * conversion. Returns how many pages are in @pages.
+ * conversion. Returns how many pages are in @pages, or -ENOMEM/-EBUSY.
  */
 static int mtmap_pool_alloc_fresh(struct mtmap_owner *o, struct page **pages,
 				  unsigned int n, u32 type, gfp_t gfp)
@@ -128,7 +120,11 @@ static int mtmap_pool_alloc_fresh(struct mtmap_owner *o, struct page **pages,
 	/* Zeroed while WB; set_pages_array_*() flushes the caches first. */
 	err = mtmap_track_set_type(o, pages, got, MTMAP_MEMTYPE_WB, type);
 	if (err) {
-		mtmap_pool_free_wb(o, pages, got);
+		/*
+		 * A half-applied conversion was undone; pages still not WB
+		 * were leaked, and release frees only the others.
+		 */
+		mtmap_pool_release_pages(o, pages, got, MTMAP_MEMTYPE_WB);
 		return err;
 	}
 	return got;
@@ -333,6 +329,9 @@ void mtmap_pool_show(struct seq_file *m)
 /**
  * mtmap_pool_init() - set up the pools and register their shrinker
  *
+ * Also registers the memory-type table's owner of leaked pages: pools
+ * are the first thing that converts pages.
+ *
  * Return: 0 or a negative errno.
  */
 int mtmap_pool_init(void)
@@ -340,6 +339,9 @@ int mtmap_pool_init(void)
 	unsigned int i;
 	int err;
 
+	err = mtmap_track_init();
+	if (err)
+		return err;
 	for (i = 0; i < ARRAY_SIZE(mtmap_pools); i++) {
 		spin_lock_init(&mtmap_pools[i].lock);
 		INIT_LIST_HEAD(&mtmap_pools[i].pages);
@@ -358,6 +360,7 @@ int mtmap_pool_init(void)
 err_owners:
 	while (i--)
 		mtmap_owner_unregister(&mtmap_pools[i].owner);
+	mtmap_track_exit();
 	return err;
 }
 
@@ -372,4 +375,5 @@ void mtmap_pool_exit(void)
 	mtmap_pool_drain_all();
 	for (i = 0; i < ARRAY_SIZE(mtmap_pools); i++)
 		mtmap_owner_unregister(&mtmap_pools[i].owner);
+	mtmap_track_exit();
 }

@@ -260,8 +260,10 @@ struct mtmap_get_dirty {
  * direct map of RAM, e.g. arm64; the buffer is left as it was), E2BIG,
  * EFAULT, EBUSY (a mapping asked for a type explicitly
  * with MTMAP_MMAP_OFFSET() whose effective type differs from the new
- * one: it would alias it), ENOMEM (conversion failed; the buffer keeps
- * its old type), ENOTTY (on the /dev/mtmap fd).
+ * one: it would alias it), ENOMEM (no memory to record the new type or
+ * to split the kernel's direct map for it: the change is all or nothing,
+ * the buffer and every page keep the old type), ENOTTY (on the /dev/mtmap
+ * fd).
  */
 #define MTMAP_IOC_SET_MEMTYPE	_IOW(MTMAP_IOC_MAGIC, 0x02, struct mtmap_set_memtype)
 
@@ -488,6 +490,11 @@ struct mtmap_atomic {
  * write to a page costs exactly one page fault and leaves the PTE writable
  * (and the CPU sets it dirty on that write). A read fault of a writable
  * mapping also maps the page writable, so a later write costs no fault.
+ * A first touch that finds no memory for the page, or for converting it
+ * to the buffer's type, fails as an anonymous page fault without memory
+ * does (VM_FAULT_OOM: the OOM killer runs, or the access is retried);
+ * SIGBUS if the page cannot be given the buffer's type for another
+ * reason (e.g. the page allocator handed out a page of another type).
  * PTEs are PFN mappings (no struct page reference, as TTM does), so
  * get_user_pages() on a buffer mapping fails (O_DIRECT I/O into a buffer
  * gets EFAULT); ptrace and /proc/<pid>/mem work.
