@@ -87,6 +87,16 @@ enum hint { HINT_NONE, HINT_HUGE, HINT_NOHUGE };
 		close(self->devfd);					\
 } while (0)
 
+/* The plain fixture of the fault-path programs: "ft", nothing but the above. */
+#define FT_FIXTURE()							\
+	FIXTURE(ft) {							\
+		int devfd;						\
+		size_t psz, wpp;					\
+		char thp_saved[16];					\
+	};								\
+	FIXTURE_SETUP(ft) { FT_SETUP(); }				\
+	FIXTURE_TEARDOWN(ft) { FT_TEARDOWN(); }
+
 /* Switch THP to @mode for this test; the teardown restores it. */
 #define THP_MODE(mode) do {						\
 	if (!self->thp_saved[0])					\

@@ -31,14 +31,7 @@
 #define FAIL_DIR	"/sys/kernel/debug/fail_page_alloc/"
 #define NPAGES		16UL
 
-FIXTURE(ft) {
-	int devfd;
-	size_t psz, wpp;
-	char thp_saved[16];
-};
-
-FIXTURE_SETUP(ft) { FT_SETUP(); }
-FIXTURE_TEARDOWN(ft) { FT_TEARDOWN(); }
+FT_FIXTURE();
 
 /* ------------------------------------------------------------------ */
 /* Helpers: fault injection and the kernel log                        */

@@ -19,14 +19,7 @@
 
 #define FAIL_DIR	"/sys/kernel/debug/fail_page_alloc/"
 
-FIXTURE(ft) {
-	int devfd;
-	size_t psz, wpp;
-	char thp_saved[16];
-};
-
-FIXTURE_SETUP(ft) { FT_SETUP(); }
-FIXTURE_TEARDOWN(ft) { FT_TEARDOWN(); }
+FT_FIXTURE();
 
 /* ------------------------------------------------------------------ */
 /* 2 MiB mappings per THP setting and memory type                     */

@@ -24,14 +24,7 @@
 
 #include "fault_harness.h"
 
-FIXTURE(ft) {
-	int devfd;
-	size_t psz, wpp;
-	char thp_saved[16];
-};
-
-FIXTURE_SETUP(ft) { FT_SETUP(); }
-FIXTURE_TEARDOWN(ft) { FT_TEARDOWN(); }
+FT_FIXTURE();
 
 /* ------------------------------------------------------------------ */
 /* ->access and ->name                                                */
