@@ -76,7 +76,8 @@ job_arm64() {
 	MTMAP_VM_CPU=${MTMAP_DBM_CPU:-cortex-a76} MTMAP_BUILD_OUT=$bo MTMAP_SELFTESTS_OUT_CROSS=$cross \
 		MTMAP_CHECK_PROGS="ttm_baseline_test fault_test dirty_test" MTMAP_OUT=$MTMAP_OUT/dbm \
 		"$MTMAP_ROOT/scripts/lane-run.sh" check $arm >"$MTMAP_OUT/jobs/$arm+dbm.log" 2>&1
-	cat "$MTMAP_OUT/jobs/$arm+dbm.log"
+	# Indented: this job's own summary line stays the first pass's.
+	sed 's/^/  | /' "$MTMAP_OUT/jobs/$arm+dbm.log"
 }
 # Peer baseline: the kernel's own hmm-tests against test_hmm.ko, next to
 # ours. Its failures are the kernel's; they are reported, not counted.
@@ -167,7 +168,8 @@ for lane in $lanes; do
 	f=$MTMAP_OUT/jobs/hmm-$lane.log
 	[ -f "$f" ] || continue
 	baseline+=("hmm baseline on $lane (not counted):")
-	while IFS= read -r l; do baseline+=("$l"); done < <(grep -E '^  ' "$f")
+	# hmm-baseline.sh's own table (the lane report's "  ok" lines repeat it).
+	while IFS= read -r l; do baseline+=("$l"); done < <(grep -E '^  ' "$f" | grep -vE '^  (ok|FAIL) ')
 done
 
 echo
