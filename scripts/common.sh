@@ -32,6 +32,9 @@ deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MTMAP_MIRROR tri
 deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MTMAP_MIRROR unstable main
 EOS
 	stamp=$d/lists/.updated
+	# One update at a time (jobs run side by side); released on return.
+	exec 5>"$d/.update.lock"
+	flock 5
 	# Refresh at most every 6 hours; an old list still works offline.
 	if [ -z "$(find "$stamp" -mmin -360 2>/dev/null)" ]; then
 		# shellcheck disable=SC2046
@@ -41,6 +44,7 @@ EOS
 			log "private apt update failed (see $d/update.log); using cached lists"
 		fi
 	fi
+	exec 5>&-
 }
 
 # The same for Debian 12 (bookworm) arm64, the stock-6.1-arm64 lane's

@@ -11,6 +11,10 @@ spec=$(lane_source_pkg "$lane") || die "$lane: no kernel source package found in
 pkg=${spec%%=*}
 ver=${spec#*=}
 src=$MTMAP_CACHE/src/linux-$ver
+mkdir -p "$MTMAP_CACHE/src"
+# Jobs of one make check run side by side: one download per version.
+exec 6>"$MTMAP_CACHE/src/.linux-$ver.lock"
+flock 6
 if [ ! -f "$src/.mtmap-unpacked" ]; then
 	dl=$MTMAP_CACHE/dl
 	mkdir -p "$dl" "$MTMAP_CACHE/src"
