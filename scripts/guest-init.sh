@@ -26,6 +26,8 @@ mount -t tmpfs tmpfs /tmp
 mkdir -p /dev/pts /dev/shm && mount -t tmpfs tmpfs /dev/shm
 
 . /etc/mtmap/conf
+# The tests read it: parameters given at insmod are not the defaults.
+export MTMAP_MODPARAMS
 
 note() { echo "mtmap-init: $*" >/dev/kmsg; }
 # Modules the results port needs (arm64: virtio_mmio, virtio_console).

@@ -165,6 +165,38 @@ int mtmap_read_param(const char *name, unsigned long *val)
 	return 0;
 }
 
+/*
+ * Is the use_pools parameter on? A bool parameter reads "Y" or "N"; a
+ * module without the parameter has its pools on.
+ */
+bool mtmap_pools_on(void)
+{
+	char buf[8] = "";
+	int fd = open(MTMAP_PARAM_DIR "use_pools", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return true;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = 'Y';
+	close(fd);
+	return buf[0] != 'N' && buf[0] != 'n' && buf[0] != '0';
+}
+
+/*
+ * Was the module loaded with @name=... (the harness exports the insmod
+ * parameters as MTMAP_MODPARAMS)? Then its default is not in effect.
+ */
+bool mtmap_modparam_given(const char *name)
+{
+	const char *p = getenv("MTMAP_MODPARAMS");
+	size_t n = strlen(name);
+
+	for (; p && (p = strstr(p, name)); p += n)
+		if (p[n] == '=' && (p == getenv("MTMAP_MODPARAMS") || p[-1] == ' '))
+			return true;
+	return false;
+}
+
 void *mtmap_map(int bufd, size_t len, off_t off)
 {
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bufd, off);

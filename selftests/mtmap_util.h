@@ -43,6 +43,8 @@ __u64 mtmap_populated(int bufd);
 int mtmap_get_dirty(int bufd, __u64 *bm, size_t words, __u64 *count);
 bool dirty_bit(const __u64 *bm, size_t i);
 int mtmap_read_param(const char *name, unsigned long *val);
+bool mtmap_pools_on(void);
+bool mtmap_modparam_given(const char *name);
 void *mtmap_map(int bufd, size_t len, off_t off);
 int mtmap_memtype_probe(int devfd, __u32 memtype);
 bool mtmap_memtype_refused(int devfd, __u32 memtype);

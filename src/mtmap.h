@@ -189,6 +189,7 @@ void mtmap_pool_free_pages(struct mtmap_owner *o, struct page **pages,
 void mtmap_pool_release_pages(struct mtmap_owner *o, struct page **pages,
 			      unsigned int n, u32 type);
 unsigned long mtmap_pool_drain_all(void);
+bool mtmap_pool_enabled(void);
 void mtmap_pool_show(struct seq_file *m);
 int mtmap_pool_init(void);
 void mtmap_pool_exit(void);

@@ -295,6 +295,17 @@ static unsigned long mtmap_pool_shrink_scan(struct shrinker *s,
 }
 
 /**
+ * mtmap_pool_enabled() - whether freed WC/UC- pages are kept in pools
+ *
+ * Return: the use_pools parameter's current value.
+ */
+bool mtmap_pool_enabled(void)
+{
+	return READ_ONCE(use_pools);
+}
+EXPORT_SYMBOL_IF_KUNIT(mtmap_pool_enabled);
+
+/**
  * mtmap_pool_drain_all() - return every pool page to the system
  *
  * Return: the number of pages freed.

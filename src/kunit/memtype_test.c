@@ -156,6 +156,8 @@ static void pool_reuse_and_drain(struct kunit *test)
 	u32 owner;
 	u8 *va;
 
+	if (!mtmap_pool_enabled())
+		kunit_skip(test, "use_pools is off: there is no pool to reuse or drain");
 	mtmap_pool_drain_all();
 	page = mtmap_pool_alloc_page(&ctx->a, MTMAP_MEMTYPE_WC, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
