@@ -431,6 +431,12 @@ struct mtmap_atomic {
  * small), E2BIG, EEXIST (overlaps a registered range without lying inside
  * it), EBUSY (a page could not be taken, e.g. a large folio the kernel
  * cannot split), ENOMEM, EINTR (fatal signal).
+ *
+ * One EFAULT is not a failure of the request: the struct is written back
+ * after the work is done, so an EFAULT from that write comes with the
+ * range registered and every page held; only the returned fields are
+ * lost. Repeating the call with the same range then succeeds (it lies
+ * inside the registered range) and reports them.
  */
 #define MTMAP_IOC_EXCLUSIVE	_IOWR(MTMAP_IOC_MAGIC, 0x10, struct mtmap_exclusive)
 
@@ -457,6 +463,12 @@ struct mtmap_atomic {
  * mprotect(PROT_READ); or the fd is bound to another address space),
  * EFAULT (addr is no longer mapped), EINVAL (misaligned addr, unknown op,
  * non-zero flags/reserved, struct too small), E2BIG, EBUSY, ENOMEM, EINTR.
+ *
+ * EFAULT is also what a struct that cannot be written back gives, and
+ * that write comes after the operation: the word at addr has then been
+ * changed, only old and result are lost. Such a call must not be
+ * repeated blindly (an ADD would be applied twice); every other error
+ * means the word was not touched.
  */
 #define MTMAP_IOC_ATOMIC	_IOWR(MTMAP_IOC_MAGIC, 0x12, struct mtmap_atomic)
 
