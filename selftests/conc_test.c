@@ -108,9 +108,10 @@ TEST_F_TIMEOUT(conc, threads_4k, 90)
 	int bufd, round;
 
 	for (round = 0; round < 3; round++) {
-		bufd = CREATE(n * self->psz,
-			      round == 1 ? MEMTYPE_OR_WB(self->devfd, MTMAP_MEMTYPE_WC) : MTMAP_MEMTYPE_WB,
-			      variant->flags, variant->prefault);
+		__u32 type = round == 1 ? MEMTYPE_OR_WB(self->devfd, MTMAP_MEMTYPE_WC) :
+					  MTMAP_MEMTYPE_WB;
+
+		bufd = CREATE(n * self->psz, type, variant->flags, variant->prefault);
 		m = MAP(bufd, n * self->psz, 0);
 		/* Neighbours: stagger by 1 page, so windows overlap. */
 		run_touchers(_metadata, m, self->wpp, n, round == 2 ? 37 : 1);

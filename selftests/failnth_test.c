@@ -430,6 +430,32 @@ static void use_pools(struct __test_metadata *_metadata, bool on)
 }
 
 /*
+ * The end of one sweep step: unmap, close, nothing left owned. True when
+ * the test has failed, so the sweep stops at the first bad step.
+ */
+static bool sweep_step_end(struct __test_metadata *_metadata, const char *name,
+			   unsigned int n, void *map, size_t len, int fd)
+{
+	munmap(map, len);
+	close(fd);
+	check_nothing_owned(_metadata, name);
+	if (_metadata->exit_code && _metadata->exit_code != KSFT_PASS) {
+		TH_LOG("%s: stopped at n=%u", name, n);
+		return true;
+	}
+	return false;
+}
+
+/* The end of a sweep: injection ran out, the invariant holds, report. */
+static void sweep_end(struct __test_metadata *_metadata, struct _test_data_fn *self,
+		      struct sweep *s, bool injected, unsigned int type)
+{
+	EXPECT_FALSE(injected) TH_LOG("%s: still injecting after %u steps", s->name, MAX_STEPS);
+	check_invariant(_metadata, self, NULL, 0, type, 0, s->name);
+	sweep_report(s);
+}
+
+/*
  * CREATE, mmap and the first write to every page, as one operation under
  * fail-nth; then every page is touched again (no injection) and checked.
  */
@@ -491,17 +517,10 @@ static void sweep_create_touch(struct __test_metadata *_metadata,
 		EXPECT_EQ(NPAGES, check_invariant(_metadata, self, map, NPAGES,
 						  info.memtype, info.populated, name))
 			TH_LOG("n=%u: not every page is mapped", n);
-		munmap(map, len);
-		close(fd);
-		check_nothing_owned(_metadata, name);
-		if (_metadata->exit_code && _metadata->exit_code != KSFT_PASS) {
-			TH_LOG("%s: stopped at n=%u", name, n);
+		if (sweep_step_end(_metadata, name, n, map, len, fd))
 			break;
-		}
 	}
-	EXPECT_FALSE(injected) TH_LOG("%s: still injecting after %u steps", name, MAX_STEPS);
-	check_invariant(_metadata, self, NULL, 0, eff, 0, name);
-	sweep_report(&s);
+	sweep_end(_metadata, self, &s, injected, eff);
 }
 
 /*
@@ -556,17 +575,10 @@ static void sweep_set_memtype(struct __test_metadata *_metadata,
 		EXPECT_EQ(NPAGES, check_invariant(_metadata, self, map, NPAGES,
 						  info.memtype, info.populated, name))
 			TH_LOG("n=%u: not every page is mapped", n);
-		munmap(map, len);
-		close(fd);
-		check_nothing_owned(_metadata, name);
-		if (_metadata->exit_code && _metadata->exit_code != KSFT_PASS) {
-			TH_LOG("%s: stopped at n=%u", name, n);
+		if (sweep_step_end(_metadata, name, n, map, len, fd))
 			break;
-		}
 	}
-	EXPECT_FALSE(injected) TH_LOG("%s: still injecting after %u steps", name, MAX_STEPS);
-	check_invariant(_metadata, self, NULL, 0, MTMAP_MEMTYPE_WB, 0, name);
-	sweep_report(&s);
+	sweep_end(_metadata, self, &s, injected, MTMAP_MEMTYPE_WB);
 }
 
 TEST_F_TIMEOUT(fn, create_touch_wb, FN_TIMEOUT)

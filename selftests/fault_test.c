@@ -44,6 +44,7 @@ FIXTURE_SETUP(mt)
 	FT_SETUP();
 	NEED_MEMTYPE(self->devfd, variant->memtype);
 }
+
 FIXTURE_TEARDOWN(mt) { FT_TEARDOWN(); }
 
 #define NP	64

@@ -361,7 +361,8 @@ static void segv_handler(int sig)
 	siglongjmp(segv_env, 1);
 }
 
-bool store_segv(volatile __u64 *p, __u64 v)
+/* Does a store of @v to @p (@write) or a load from it raise SIGSEGV? */
+static bool access_segv(volatile __u64 *p, bool write, __u64 v)
 {
 	struct sigaction sa, old;
 	bool hit;
@@ -371,7 +372,10 @@ bool store_segv(volatile __u64 *p, __u64 v)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, &old);
 	if (sigsetjmp(segv_env, 1) == 0) {
-		*p = v;
+		if (write)
+			*p = v;
+		else
+			(void)*p;
 		hit = false;
 	} else {
 		hit = true;
@@ -380,23 +384,14 @@ bool store_segv(volatile __u64 *p, __u64 v)
 	return hit;
 }
 
+bool store_segv(volatile __u64 *p, __u64 v)
+{
+	return access_segv(p, true, v);
+}
+
 bool load_segv(const volatile __u64 *p)
 {
-	struct sigaction sa, old;
-	bool hit;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = segv_handler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old);
-	if (sigsetjmp(segv_env, 1) == 0) {
-		(void)*p;
-		hit = false;
-	} else {
-		hit = true;
-	}
-	sigaction(SIGSEGV, &old, NULL);
-	return hit;
+	return access_segv((volatile __u64 *)p, false, 0);
 }
 
 /* A 2 MiB aligned address with @len free bytes after it (reserved). */
