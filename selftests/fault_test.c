@@ -154,6 +154,7 @@ FIXTURE_SETUP(pf)
 	FT_SETUP();
 	NEED_MEMTYPE(self->devfd, variant->memtype);
 }
+
 FIXTURE_TEARDOWN(pf) { FT_TEARDOWN(); }
 
 #define PF_PAGES	1024UL	/* 4 MiB: two max-size prefaults */
@@ -247,12 +248,12 @@ TEST_F(ft, prefault_create_limits)
 	int fd;
 
 	fd = mtmap_create(self->devfd, 16 * self->psz, 0, MTMAP_CREATE_PREFAULT,
-		       MTMAP_PREFAULT_MAX + 1);
+			  MTMAP_PREFAULT_MAX + 1);
 	EXPECT_EQ(-EINVAL, fd);
 	fd = mtmap_create(self->devfd, 16 * self->psz, 0, 0, 8);
 	EXPECT_EQ(-EINVAL, fd) TH_LOG("prefault count without the flag");
 	fd = mtmap_create(self->devfd, 16 * self->psz, 0, MTMAP_CREATE_PREFAULT,
-		       MTMAP_PREFAULT_MAX);
+			  MTMAP_PREFAULT_MAX);
 	EXPECT_LE(0, fd);
 	if (fd >= 0)
 		close(fd);
