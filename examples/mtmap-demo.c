@@ -1,164 +1,319 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mtmap-demo: a walk through the mtmap uAPI.
+ * mtmap-demo: what mtmap promises, step by step, each promise checked by a
+ * witness that is not mtmap itself:
  *
- * Creates a 16-page write-back buffer, maps it, and writes every page twice
- * while counting minor page faults, to show that pages are allocated on
- * first touch (one fault each) and that the mapping stays writable
- * afterwards (no fault on the second write). Exits 0 if all data reads back
- * as written, 1 otherwise.
+ *  1. A write-combining (WC) buffer: its user PTEs and the kernel's
+ *     direct-map entries of the same pages carry the same type, read from
+ *     the kernel's page-table dump (/sys/kernel/debug/page_tables/).
+ *  2. A live type change, WC -> UC- -> WB, on the mapped buffer: the dump
+ *     is read again after each change, and the data survives.
+ *  3. One page fault per first write, none for the second (getrusage),
+ *     and no 2 MiB fault attempt (the module's debugfs fault counter).
+ *  4. A device-exclusive atomic: a CPU write takes the page back from the
+ *     "device", mtmap notices (CHECK_EXCLUSIVE), and the next atomic sees
+ *     the CPU's value.
+ *
+ * Each step prints what it proved ("PROVED"), or why this kernel cannot
+ * show it ("NOT SHOWN"). Exit status 0 when every claim printed is true,
+ * 1 when any is false ("FALSE") or the demo could not run at all.
+ * Run it as root with the module loaded: debugfs is root-only.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/ioctl.h>
+#include <stdarg.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
-#include <mtmap.h>
+#include "mtmap_util.h"
+#include "ptdump.h"
 
-#define NR_PAGES	16
+#define NPAGES	16
 
-static const char *memtype_name(__u32 memtype)
+static int proved, falsified, unshown;
+
+static void say(const char *tag, const char *fmt, va_list ap)
 {
-	switch (memtype) {
-	case MTMAP_MEMTYPE_WB:
-		return "WB (write-back)";
-	case MTMAP_MEMTYPE_WC:
-		return "WC (write-combining)";
-	case MTMAP_MEMTYPE_UC_MINUS:
-		return "UC- (uncached)";
-	case MTMAP_MEMTYPE_WT:
-		return "WT (write-through)";
-	}
-	return "unknown";
+	printf("  %s: ", tag);
+	vprintf(fmt, ap);
+	putchar('\n');
 }
 
-static int print_info(int bufd, const char *when)
+/* Print a claim, true or not, and keep the score. */
+static __attribute__((format(printf, 2, 3))) bool claim(bool ok, const char *fmt, ...)
 {
-	struct mtmap_info info;
+	va_list ap;
 
-	memset(&info, 0, sizeof(info));
-	if (ioctl(bufd, MTMAP_IOC_INFO, &info) < 0) {
-		perror("MTMAP_IOC_INFO");
-		return -1;
-	}
-	printf("INFO %s:\n", when);
-	printf("  size        %llu bytes\n", (unsigned long long)info.size);
-	printf("  memtype     %s (requested %s)\n", memtype_name(info.memtype),
-	       memtype_name(info.req_memtype));
-	printf("  flags       0x%x\n", info.flags);
-	printf("  placement   %u (%s)\n", info.placement,
-	       info.placement == MTMAP_PLACEMENT_SYSTEM ? "system RAM" : "other");
-	printf("  populated   %llu of %llu pages\n", (unsigned long long)info.populated,
-	       (unsigned long long)(info.size / sysconf(_SC_PAGESIZE)));
-	return 0;
+	va_start(ap, fmt);
+	say(ok ? "PROVED" : "FALSE", fmt, ap);
+	va_end(ap);
+	if (ok)
+		proved++;
+	else
+		falsified++;
+	return ok;
 }
 
-static long minor_faults(void)
+static __attribute__((format(printf, 1, 2))) void not_shown(const char *fmt, ...)
 {
-	struct rusage ru;
+	va_list ap;
 
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
-/* Each page gets a word that names it, so a mix-up between pages shows. */
-static __u64 pattern(unsigned int page, unsigned int pass)
-{
-	return 0x6d746d6170000000ULL | ((__u64)pass << 16) | page;
+	va_start(ap, fmt);
+	say("NOT SHOWN", fmt, ap);
+	va_end(ap);
+	unshown++;
 }
 
 /*
- * Store one word and return the minor faults it cost. noinline, and called
- * once on ordinary memory first, so only the store can fault.
+ * The pfns of the one buffer owner that is in memtypes now but not in
+ * @before. Only the page numbers come from the module: the types are
+ * read from the page tables.
  */
+static long buffer_pfns(const struct mt_tracks *before, unsigned long **pfns)
+{
+	struct mt_tracks now;
+	const char *name = NULL;
+	long n = -ENOENT;
+	size_t i;
+
+	if (mt_tracks_load(&now))
+		return -EIO;
+	for (i = 0; i < now.n; i++)
+		if (!strcmp(now.t[i].kind, "buffer") &&
+		    !mt_tracks_has_owner(before, "buffer", now.t[i].name))
+			name = now.t[i].name;
+	if (name)
+		n = mt_tracks_pfns(&now, "buffer", name, pfns);
+	mt_tracks_free(&now);
+	return n;
+}
+
+/*
+ * Read the page-table dump and check that every user PTE of @map and the
+ * direct-map entry of every pfn are of type @want. Prints page 0 as an
+ * example. Returns false if the dump could not be used.
+ */
+static bool check_types(const char *map, const struct mt_tracks *before, unsigned int want)
+{
+	size_t psz = mtmap_page_size(), i;
+	unsigned long *pfns = NULL, va;
+	const struct pt_range *r;
+	int user_ok = 0, dm_ok = 0;
+	struct ptdump d;
+	long n;
+
+	n = buffer_pfns(before, &pfns);
+	if (n != NPAGES || ptdump_load(&d)) {
+		not_shown("could not read the buffer's pages (%ld) or the page-table dump", n);
+		free(pfns);
+		return false;
+	}
+	for (i = 0; i < NPAGES; i++) {
+		va = (unsigned long)map + i * psz;
+		r = ptdump_find(&d, va);
+		user_ok += r && r->user && r->level == PT_PTE && pt_range_cache(&d, r) == (int)want;
+		dm_ok += ptdump_directmap_type(&d, pfns[i]) == (int)want;
+	}
+	printf("  the dump says: user PTE at %#lx: %s; kernel direct map of it (%#lx): %s; ...\n",
+	       (unsigned long)map, pt_cache_name(ptdump_type_at(&d, (unsigned long)map)),
+	       ptdump_directmap_addr(&d, pfns[0]), pt_cache_name(ptdump_directmap_type(&d, pfns[0])));
+	claim(user_ok == NPAGES && dm_ok == NPAGES,
+	      "%d of %d user PTEs and %d of %d direct-map entries are %s: no page is seen with two types",
+	      user_ok, NPAGES, dm_ok, NPAGES, mtmap_memtype_str(want));
+	ptdump_free(&d);
+	free(pfns);
+	return true;
+}
+
+/* Steps 1 and 2: a WC buffer in the page tables, then WC -> UC- -> WB. */
+static void step_types(int devfd)
+{
+	static const unsigned int next[] = { MTMAP_MEMTYPE_UC_MINUS, MTMAP_MEMTYPE_WB };
+	size_t psz = mtmap_page_size(), len = NPAGES * psz, i;
+	unsigned int want = mt_effective(MTMAP_MEMTYPE_WC);
+	const char *why = ptdump_unavailable();
+	struct mt_tracks before = { 0 };
+	struct mtmap_info info;
+	char *map;
+	int fd;
+
+	printf("\nStep 1: a write-combining (WC) buffer, as the page tables see it\n");
+	if (mtmap_memtype_refused(devfd, MTMAP_MEMTYPE_WC)) {
+		not_shown("WC buffers are refused here (EOPNOTSUPP): this kernel cannot change the type of the direct map of RAM; this architecture gets WB buffers only");
+		printf("\nStep 2: a live type change\n");
+		not_shown("WB only on this kernel, see step 1");
+		return;
+	}
+	/* Which pages are the buffer's: only the module knows (see buffer_pfns()). */
+	if (!why && mt_tracks_load(&before))
+		why = MTMAP_DBG_MEMTYPES " is not readable (debugfs not mounted or not root)";
+	fd = mtmap_create(devfd, len, MTMAP_MEMTYPE_WC, 0, 0);
+	map = fd < 0 ? MAP_FAILED : mtmap_map(fd, len, 0);
+	if (map == MAP_FAILED) {
+		claim(false, "create and map a WC buffer: %s", strerror(fd < 0 ? -fd : errno));
+		goto out;
+	}
+	mtmap_fill(map, 0, NPAGES, 1);
+	printf("  created a %d-page WC buffer, mapped it at %p and wrote every page\n", NPAGES, map);
+	if (want != MTMAP_MEMTYPE_WC)
+		printf("  PAT is off on this kernel (nopat), so WC falls back to UC-\n");
+	if (why)
+		not_shown("%s", why);
+	else
+		check_types(map, &before, want);
+
+	printf("\nStep 2: a live type change while the buffer stays mapped\n");
+	for (i = 0; i < sizeof(next) / sizeof(next[0]); i++) {
+		int err = mtmap_set_memtype(fd, next[i]);
+
+		printf("  SET_MEMTYPE %s -> %s: %s\n", mtmap_memtype_str(want),
+		       mtmap_memtype_str(next[i]), err ? strerror(-err) : "done");
+		if (err) {
+			claim(false, "SET_MEMTYPE %s", mtmap_memtype_str(next[i]));
+			break;
+		}
+		want = next[i];
+		/* Reading every page maps it again, now with the new type. */
+		claim(mtmap_check(map, 0, NPAGES, 1) < 0,
+		      "every word written in step 1 reads back unchanged");
+		claim(!mtmap_info(fd, &info) && info.memtype == want,
+		      "the buffer reports type %s", mtmap_memtype_str(want));
+		if (!why)
+			check_types(map, &before, want);
+	}
+	if (why)
+		not_shown("the types in the page tables after each change: %s", why);
+	munmap(map, len);
+out:
+	if (fd >= 0)
+		close(fd);
+	mt_tracks_free(&before);
+}
+
+/* Store one word and return the minor faults it cost. */
 static __attribute__((noinline)) long store_counted(volatile __u64 *p, __u64 v)
 {
-	long before = minor_faults();
+	long before = mtmap_minflt();
 
 	*p = v;
-	return minor_faults() - before;
+	return mtmap_minflt() - before;
+}
+
+/* Step 3: one fault per first write, none for the second. */
+static void step_faults(int devfd)
+{
+	unsigned int type = mtmap_memtype_refused(devfd, MTMAP_MEMTYPE_WC) ?
+			    MTMAP_MEMTYPE_WB : MTMAP_MEMTYPE_WC;
+	size_t psz = mtmap_page_size(), wpp = WORDS_PER_PAGE(psz), i;
+	long first = 0, second = 0, huge_before, huge_after;
+	volatile __u64 warm = 0;
+	__u64 *map;
+	int fd;
+
+	printf("\nStep 3: one page fault per first write\n");
+	fd = mtmap_create(devfd, NPAGES * psz, type, 0, 0);
+	map = fd < 0 ? MAP_FAILED : mtmap_map(fd, NPAGES * psz, 0);
+	if (map == MAP_FAILED) {
+		claim(false, "create and map a %s buffer", mtmap_memtype_str(type));
+		goto out;
+	}
+	printf("  a new %d-page %s buffer: nothing is allocated until a page is touched\n",
+	       NPAGES, mtmap_memtype_str(type));
+	/* Fault in the counting code itself first, so only the stores count. */
+	store_counted(&warm, 0);
+	huge_before = mtmap_huge_fault_calls();
+	for (i = 0; i < NPAGES; i++) {
+		first += store_counted(&map[i * wpp], i);
+		second += store_counted(&map[i * wpp + 1], i);
+	}
+	huge_after = mtmap_huge_fault_calls();
+	printf("  getrusage: the first writes to the %d pages cost %ld faults, the second writes %ld\n",
+	       NPAGES, first, second);
+	claim(first == NPAGES && second == 0,
+	      "one fault per page on the first write; the page was mapped writable at once, so no second fault");
+	if (huge_before < 0)
+		not_shown("%s is not readable: the module's fault counter", MTMAP_FAULTS_DEBUGFS);
+	else
+		claim(huge_after == huge_before,
+		      "the module's 2 MiB fault counter (%s) stayed at %ld: every fault mapped one 4 KiB page",
+		      MTMAP_FAULTS_DEBUGFS, huge_after);
+	munmap(map, NPAGES * psz);
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Step 4: a device-exclusive atomic, revoked by a CPU write. */
+static void step_exclusive(int devfd)
+{
+	struct mtmap_exclusive x = { 0 };
+	struct mtmap_check_exclusive c = { 0 };
+	struct mtmap_atomic a = { 0 };
+	size_t psz = mtmap_page_size();
+	volatile __u64 *p;
+	int err;
+
+	printf("\nStep 4: a device atomic, and the CPU taking the page back\n");
+	p = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		claim(false, "mmap an anonymous page: %s", strerror(errno));
+		return;
+	}
+	*p = 41;
+	x.addr = (uintptr_t)p;
+	x.len = psz;
+	err = mtmap_ioctl(devfd, MTMAP_IOC_EXCLUSIVE, &x);
+	if (err == -EOPNOTSUPP) {
+		not_shown("EXCLUSIVE: EOPNOTSUPP: this kernel has no device-exclusive support (CONFIG_DEVICE_PRIVATE)");
+		goto out;
+	}
+	printf("  an ordinary anonymous page holds 41; the emulated device takes it for exclusive access\n");
+	if (!claim(!err && x.held == 1, "EXCLUSIVE: the device holds the page (%s)",
+		   err ? strerror(-err) : "held 1"))
+		goto out;
+
+	a.addr = (uintptr_t)p;
+	a.op = MTMAP_ATOMIC_ADD;
+	a.value = 1;
+	err = mtmap_ioctl(devfd, MTMAP_IOC_ATOMIC, &a);
+	claim(!err && a.old == 41 && !(a.result & MTMAP_ATOMIC_REACQUIRED),
+	      "device atomic add 1: it saw 41, and needed no page back from the CPU");
+
+	printf("  the CPU now writes 100 to the page\n");
+	*p = 100;
+	c.addr = (uintptr_t)p;
+	c.len = psz;
+	err = mtmap_ioctl(devfd, MTMAP_IOC_CHECK_EXCLUSIVE, &c);
+	claim(!err && c.held == 0 && c.revoked == 1,
+	      "CHECK_EXCLUSIVE: the CPU write revoked the device's hold (held %llu, revoked %llu)",
+	      (unsigned long long)c.held, (unsigned long long)c.revoked);
+
+	memset(&a, 0, sizeof(a));
+	a.addr = (uintptr_t)p;
+	a.op = MTMAP_ATOMIC_ADD;
+	a.value = 1;
+	err = mtmap_ioctl(devfd, MTMAP_IOC_ATOMIC, &a);
+	claim(!err && a.old == 100 && (a.result & MTMAP_ATOMIC_REACQUIRED) && *p == 101,
+	      "the next device atomic took the page back, saw the CPU's 100, and the CPU reads 101");
+out:
+	munmap((void *)p, psz);
 }
 
 int main(void)
 {
-	struct mtmap_create create;
-	long psz = sysconf(_SC_PAGESIZE);
-	size_t words = psz / sizeof(__u64);
-	long first[NR_PAGES], second[NR_PAGES];
-	volatile __u64 warm = 0;
-	unsigned int i;
-	int bad = 0;
-	__u64 *buf;
 	int devfd;
 
-	devfd = open("/dev/mtmap", O_RDWR | O_CLOEXEC);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("mtmap demo: each step checks a promise of mtmap with a witness that is not mtmap.\n");
+	devfd = open(MTMAP_DEV, O_RDWR | O_CLOEXEC);
 	if (devfd < 0) {
-		fprintf(stderr, "open /dev/mtmap: %s (is the mtmap module loaded?)\n",
-			strerror(errno));
+		fprintf(stderr, "open %s: %s (is the mtmap module loaded? are you root?)\n",
+			MTMAP_DEV, strerror(errno));
 		return 1;
 	}
-
-	memset(&create, 0, sizeof(create));
-	create.size = NR_PAGES * psz;
-	create.memtype = MTMAP_MEMTYPE_WB;
-	create.placement = MTMAP_PLACEMENT_SYSTEM;
-	if (ioctl(devfd, MTMAP_IOC_CREATE, &create) < 0) {
-		perror("MTMAP_IOC_CREATE");
-		return 1;
-	}
-	/* The buffer lives on through its own fd; /dev/mtmap is not needed. */
+	step_types(devfd);
+	step_faults(devfd);
+	step_exclusive(devfd);
 	close(devfd);
-	printf("created a %d-page buffer, fd %d\n\n", NR_PAGES, create.fd);
-	if (print_info(create.fd, "after create"))
-		return 1;
 
-	buf = mmap(NULL, NR_PAGES * psz, PROT_READ | PROT_WRITE, MAP_SHARED, create.fd, 0);
-	if (buf == MAP_FAILED) {
-		perror("mmap");
-		return 1;
-	}
-	printf("\nmapped at %p; nothing is allocated until a page is touched\n\n", (void *)buf);
-
-	store_counted(&warm, 0);
-	for (i = 0; i < NR_PAGES; i++) {
-		first[i] = store_counted(&buf[i * words], pattern(i, 1));
-		second[i] = store_counted(&buf[i * words + 1], pattern(i, 2));
-	}
-	for (i = 0; i < NR_PAGES; i++)
-		printf("page %2u: first write cost %ld fault%s; second write cost %ld fault%s%s\n",
-		       i, first[i], first[i] == 1 ? "" : "s",
-		       second[i], second[i] == 1 ? "" : "s",
-		       first[i] == 1 && second[i] == 0 ? "" : "  (expected 1 and 0)");
-
-	for (i = 0; i < NR_PAGES; i++) {
-		if (buf[i * words] != pattern(i, 1) || buf[i * words + 1] != pattern(i, 2)) {
-			printf("page %2u: MISMATCH: read %#llx %#llx\n", i,
-			       (unsigned long long)buf[i * words],
-			       (unsigned long long)buf[i * words + 1]);
-			bad = 1;
-		}
-		/* The rest of the page was never written: zero from allocation. */
-		if (buf[i * words + 2] != 0 || buf[(i + 1) * words - 1] != 0) {
-			printf("page %2u: MISMATCH: untouched words are not zero\n", i);
-			bad = 1;
-		}
-	}
-	printf("\nread back all %d pages: %s\n\n", NR_PAGES, bad ? "MISMATCH" : "ok");
-
-	if (print_info(create.fd, "after writing"))
-		return 1;
-
-	printf("\nWhat happened: the first write to each page faulted once; the\n"
-	       "module allocated a zeroed page and mapped it writable, so the second\n"
-	       "write to the same page needed no fault at all. 'populated' counts\n"
-	       "the pages allocated that way.\n");
-
-	munmap(buf, NR_PAGES * psz);
-	close(create.fd);
-	return bad;
+	printf("\n%d claim%s proved, %d false, %d not shown on this kernel.\n",
+	       proved, proved == 1 ? "" : "s", falsified, unshown);
+	return falsified ? 1 : 0;
 }
