@@ -102,11 +102,47 @@ else
 	step insmod:mtmap 1 "mtmap.ko is missing from the initramfs"
 fi
 
+# The per-program timeout: MTMAP_PROG_TIMEOUT, or "settings": the
+# kselftest settings file of the selftests (/opt/mtmap/settings).
+settings_timeout=$(sed -n 's/^timeout=//p' /opt/mtmap/settings 2>/dev/null)
+prog_timeout=$MTMAP_PROG_TIMEOUT
+[ "$prog_timeout" != settings ] || prog_timeout=${settings_timeout:-900}
+
+# In check mode the programs run through the kernel's kselftest runner
+# (/opt/kselftest/runner.sh, shipped by lane-run.sh), as `make run_tests`
+# runs them: its per-program timeout (the settings file), its exit codes
+# and its TAP, the program's own nested in it ("# "-prefixed), which
+# scripts/parse-results.py takes apart again. One program per run_many, so
+# that init can note each one on the console.
+KSFT_RUNNER=/opt/kselftest/runner.sh
+use_runner=0
+if [ "$MTMAP_MODE" = check ] && [ -f $KSFT_RUNNER ]; then
+	use_runner=1
+	# The runner calls /usr/bin/timeout --foreground (GNU) and writes to
+	# /dev/stdout; busybox's timeout knows no --foreground.
+	mkdir -p /usr/bin
+	printf '#!/bin/sh\n[ "$1" != --foreground ] || shift\nexec /bin/timeout "$@"\n' >/usr/bin/timeout
+	chmod 755 /usr/bin/timeout
+	[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+fi
+
 run_prog() { # run_prog NAME COMMAND
 	local name=$1 cmd=$2 rc
 	note "running $name: $cmd"
 	res "MTMAP-BEGIN $name"
-	(cd /tmp && timeout "$MTMAP_PROG_TIMEOUT" sh -c "$cmd") >&3 2>&3 </dev/null
+	if [ $use_runner = 1 ]; then
+		(
+			BASE_DIR=/opt
+			. $KSFT_RUNNER
+			[ "$MTMAP_PROG_TIMEOUT" = settings ] || kselftest_override_timeout=$MTMAP_PROG_TIMEOUT
+			# Its arguments, where runner.sh looks for them.
+			var=$(echo "$name" | tr -d "[:blank:][:cntrl:]" | tr -c "[:alnum:]_" "_" | tr "[:lower:]" "[:upper:]")
+			export "KSELFTEST_${var}_ARGS=${cmd#"$name"}"
+			cd /opt/mtmap && run_many "./$name"
+		) >&3 2>&3 </dev/null
+	else
+		(cd /tmp && timeout "$prog_timeout" sh -c "$cmd") >&3 2>&3 </dev/null
+	fi
 	rc=$?
 	res "MTMAP-END $name rc=$rc"
 	note "$name exited with $rc"

@@ -171,11 +171,20 @@ vm-run)
 	;;
 esac
 
-# 4. Initramfs.
+# 4. Initramfs. Over its root: the kselftest runner and the selftests'
+# settings (the check mode runs the programs through them, see
+# guest-init.sh), then MTMAP_INITRAMFS_EXTRA. Without MTMAP_PROG_TIMEOUT
+# the per-program timeout is the one in selftests/settings.
+root_extra=$out/initramfs-root
+rm -rf "$root_extra"
+mkdir -p "$root_extra/opt/kselftest" "$root_extra/opt/mtmap"
+cp "$ksrc/tools/testing/selftests/kselftest/runner.sh" "$root_extra/opt/kselftest/"
+cp "$MTMAP_ROOT/selftests/settings" "$root_extra/opt/mtmap/"
+[ -z "${MTMAP_INITRAMFS_EXTRA:-}" ] || cp -a "$MTMAP_INITRAMFS_EXTRA"/. "$root_extra/"
 IR_MODDIR=$moddir IR_MODTREE=$LANE_MODTREE IR_EXTRA_KO=$extra_ko IR_BINS=$bins \
 	IR_PROGS=$progs IR_MODE=$mode IR_KUNIT=$kunit \
-	IR_PROG_TIMEOUT=${MTMAP_PROG_TIMEOUT:-900} IR_MODPARAMS=${MTMAP_MODPARAMS:-} \
-	IR_LOAD_EXTRA=$load_extra IR_ROOT_EXTRA=${MTMAP_INITRAMFS_EXTRA:-} \
+	IR_PROG_TIMEOUT=${MTMAP_PROG_TIMEOUT:-settings} IR_MODPARAMS=${MTMAP_MODPARAMS:-} \
+	IR_LOAD_EXTRA=$load_extra IR_ROOT_EXTRA=$root_extra \
 	IR_BUSYBOX=${LANE_BUSYBOX:-} IR_BOOT_KO=${LANE_BOOT_KO:-} IR_NOMTMAP=$nomtmap \
 	"$MTMAP_ROOT/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" >/dev/null
 
