@@ -135,6 +135,8 @@ static void step_types(int devfd)
 	int fd;
 
 	printf("\nStep 1: a write-combining (WC) buffer, as the page tables see it\n");
+	printf("  (x86 must never map one page with two cache types: mtmap changes the\n"
+	       "  kernel's own mapping of each page, the direct map, along with yours)\n");
 	if (mtmap_memtype_refused(devfd, MTMAP_MEMTYPE_WC)) {
 		not_shown("WC buffers are refused here (EOPNOTSUPP): this kernel cannot change the type of the direct map of RAM; this architecture gets WB buffers only");
 		printf("\nStep 2: a live type change\n");
@@ -160,6 +162,7 @@ static void step_types(int devfd)
 		check_types(map, &before, want);
 
 	printf("\nStep 2: a live type change while the buffer stays mapped\n");
+	printf("  (the mappings are dropped, the pages converted, and the next touch maps them again)\n");
 	for (i = 0; i < sizeof(next) / sizeof(next[0]); i++) {
 		int err = mtmap_set_memtype(fd, next[i]);
 
@@ -208,6 +211,7 @@ static void step_faults(int devfd)
 	int fd;
 
 	printf("\nStep 3: one page fault per first write\n");
+	printf("  (the fault that allocates a page maps it writable: no second fault, no retry)\n");
 	fd = mtmap_create(devfd, NPAGES * psz, type, 0, 0);
 	map = fd < 0 ? MAP_FAILED : mtmap_map(fd, NPAGES * psz, 0);
 	if (map == MAP_FAILED) {
@@ -251,6 +255,8 @@ static void step_exclusive(int devfd)
 	int err;
 
 	printf("\nStep 4: a device atomic, and the CPU taking the page back\n");
+	printf("  (mtmap plays a GPU that holds your memory for atomics; any CPU access\n"
+	       "  takes it back first, and mtmap notices)\n");
 	p = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		claim(false, "mmap an anonymous page: %s", strerror(errno));

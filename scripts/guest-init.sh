@@ -116,10 +116,11 @@ prog_timeout=$MTMAP_PROG_TIMEOUT
 # that init can note each one on the console.
 KSFT_RUNNER=/opt/kselftest/runner.sh
 use_runner=0
-if [ "$MTMAP_MODE" = check ] && [ -f $KSFT_RUNNER ]; then
-	use_runner=1
-	# The runner calls /usr/bin/timeout --foreground (GNU) and writes to
-	# /dev/stdout; busybox's timeout knows no --foreground.
+if [ -f $KSFT_RUNNER ]; then
+	[ "$MTMAP_MODE" != check ] || use_runner=1
+	# The runner (also that of a kselftest tree given to vm-run) calls
+	# /usr/bin/timeout --foreground (GNU) and writes to /dev/stdout;
+	# busybox's timeout knows no --foreground.
 	mkdir -p /usr/bin
 	printf '#!/bin/sh\n[ "$1" != --foreground ] || shift\nexec /bin/timeout "$@"\n' >/usr/bin/timeout
 	chmod 755 /usr/bin/timeout
