@@ -113,7 +113,8 @@ static bool check_types(const char *map, const struct mt_tracks *before, unsigne
 	}
 	printf("  the dump says: user PTE at %#lx: %s; kernel direct map of it (%#lx): %s; ...\n",
 	       (unsigned long)map, pt_cache_name(ptdump_type_at(&d, (unsigned long)map)),
-	       ptdump_directmap_addr(&d, pfns[0]), pt_cache_name(ptdump_directmap_type(&d, pfns[0])));
+	       ptdump_directmap_addr(&d, pfns[0]),
+	       pt_cache_name(ptdump_directmap_type(&d, pfns[0])));
 	claim(user_ok == NPAGES && dm_ok == NPAGES,
 	      "%d of %d user PTEs and %d of %d direct-map entries are %s: no page is seen with two types",
 	      user_ok, NPAGES, dm_ok, NPAGES, mtmap_memtype_str(want));
@@ -138,7 +139,8 @@ static void step_types(int devfd)
 	printf("  (x86 must never map one page with two cache types: mtmap changes the\n"
 	       "  kernel's own mapping of each page, the direct map, along with yours)\n");
 	if (mtmap_memtype_refused(devfd, MTMAP_MEMTYPE_WC)) {
-		not_shown("WC buffers are refused here (EOPNOTSUPP): this kernel cannot change the type of the direct map of RAM; this architecture gets WB buffers only");
+		not_shown("WC buffers are refused (EOPNOTSUPP): this kernel cannot change %s",
+			  "the type of its direct map of RAM; WB buffers only here");
 		printf("\nStep 2: a live type change\n");
 		not_shown("WB only on this kernel, see step 1");
 		return;
@@ -153,7 +155,8 @@ static void step_types(int devfd)
 		goto out;
 	}
 	mtmap_fill(map, 0, NPAGES, 1);
-	printf("  created a %d-page WC buffer, mapped it at %p and wrote every page\n", NPAGES, map);
+	printf("  created a %d-page WC buffer, mapped it at %p and wrote every page\n",
+	       NPAGES, map);
 	if (want != MTMAP_MEMTYPE_WC)
 		printf("  PAT is off on this kernel (nopat), so WC falls back to UC-\n");
 	if (why)
@@ -162,7 +165,8 @@ static void step_types(int devfd)
 		check_types(map, &before, want);
 
 	printf("\nStep 2: a live type change while the buffer stays mapped\n");
-	printf("  (the mappings are dropped, the pages converted, and the next touch maps them again)\n");
+	printf("  (the mappings are dropped, the pages converted, and the next touch\n"
+	       "  maps them again)\n");
 	for (i = 0; i < sizeof(next) / sizeof(next[0]); i++) {
 		int err = mtmap_set_memtype(fd, next[i]);
 
