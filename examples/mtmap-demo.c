@@ -136,8 +136,6 @@ static void step_types(int devfd)
 	int fd;
 
 	printf("\nStep 1: a write-combining (WC) buffer, as the page tables see it\n");
-	printf("  (x86 must never map one page with two cache types: mtmap changes the\n"
-	       "  kernel's own mapping of each page, the direct map, along with yours)\n");
 	if (mtmap_memtype_refused(devfd, MTMAP_MEMTYPE_WC)) {
 		not_shown("WC buffers are refused (EOPNOTSUPP): this kernel cannot change %s",
 			  "the type of its direct map of RAM; WB buffers only here");
@@ -145,6 +143,8 @@ static void step_types(int devfd)
 		not_shown("WB only on this kernel, see step 1");
 		return;
 	}
+	printf("  (a CPU must never see one page with two cache types: mtmap changes the\n"
+	       "  kernel's own mapping of each page, the direct map, along with yours)\n");
 	/* Which pages are the buffer's: only the module knows (see buffer_pfns()). */
 	if (!why && mt_tracks_load(&before))
 		why = MTMAP_DBG_MEMTYPES " is not readable (debugfs not mounted or not root)";
