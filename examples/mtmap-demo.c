@@ -88,9 +88,9 @@ static long buffer_pfns(const struct mt_tracks *before, unsigned long **pfns)
 /*
  * Read the page-table dump and check that every user PTE of @map and the
  * direct-map entry of every pfn are of type @want. Prints page 0 as an
- * example. Returns false if the dump could not be used.
+ * example.
  */
-static bool check_types(const char *map, const struct mt_tracks *before, unsigned int want)
+static void check_types(const char *map, const struct mt_tracks *before, unsigned int want)
 {
 	size_t psz = mtmap_page_size(), i;
 	unsigned long *pfns = NULL, va;
@@ -99,11 +99,13 @@ static bool check_types(const char *map, const struct mt_tracks *before, unsigne
 	struct ptdump d;
 	long n;
 
+	/* Not a promise of its own: said only when it fails. */
 	n = buffer_pfns(before, &pfns);
 	if (n != NPAGES || ptdump_load(&d)) {
-		not_shown("could not read the buffer's pages (%ld) or the page-table dump", n);
+		claim(false, "%s lists the buffer's %d pages (%ld) and the page-table dump parses",
+		      MTMAP_DBG_MEMTYPES, NPAGES, n);
 		free(pfns);
-		return false;
+		return;
 	}
 	for (i = 0; i < NPAGES; i++) {
 		va = (unsigned long)map + i * psz;
@@ -120,7 +122,6 @@ static bool check_types(const char *map, const struct mt_tracks *before, unsigne
 	      user_ok, NPAGES, dm_ok, NPAGES, mtmap_memtype_str(want));
 	ptdump_free(&d);
 	free(pfns);
-	return true;
 }
 
 /* Steps 1 and 2: a WC buffer in the page tables, then WC -> UC- -> WB. */
