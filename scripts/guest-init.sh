@@ -6,6 +6,7 @@
 #        arm64, whose -M virt has one UART: ttyAMA0 and hvc0, a virtio
 #        console):
 #   MTMAP-BEGIN <name> / MTMAP-END <name> rc=<n>   a program's TAP or KTAP
+#                                   (check mode: as kselftest's runner.sh shows it)
 #   MTMAP-STEP <name> rc=<n> [text]                a harness step (insmod...)
 #   MTMAP-DONE                                     init got to the end
 export PATH=/bin:/sbin:/opt/mtmap HOME=/tmp TERM=dumb

@@ -14,7 +14,8 @@
 # Environment: MTMAP_SELFTESTS_OUT (built test programs, default out/selftests),
 # TESTS (extra arguments for mtmap_test, e.g. "-t name" or "-r fixture"),
 # MTMAP_MODSRC (module sources), MTMAP_MODPARAMS (insmod parameters),
-# MTMAP_LOAD_EXTRA (e.g. test_hmm), MTMAP_VM_TIMEOUT, MTMAP_PROG_TIMEOUT,
+# MTMAP_LOAD_EXTRA (e.g. test_hmm), MTMAP_VM_TIMEOUT, MTMAP_PROG_TIMEOUT (per
+# program; default: selftests/settings),
 # MTMAP_CMDLINE (extra kernel parameters), MTMAP_KSRC (tree for kunit.py),
 # MTMAP_INITRAMFS_EXTRA (a directory copied over the initramfs root).
 # Lanes of another architecture (stock-6.1-arm64): the module and
