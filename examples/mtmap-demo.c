@@ -118,8 +118,8 @@ static void check_types(const char *map, const struct mt_tracks *before, unsigne
 	       ptdump_directmap_addr(&d, pfns[0]),
 	       pt_cache_name(ptdump_directmap_type(&d, pfns[0])));
 	claim(user_ok == NPAGES && dm_ok == NPAGES,
-	      "%d of %d user PTEs and %d of %d direct-map entries are %s: no page is seen with two types",
-	      user_ok, NPAGES, dm_ok, NPAGES, mtmap_memtype_str(want));
+	      "every user PTE and every direct-map entry of the buffer is %s (%d/%d and %d/%d): one type per page",
+	      mtmap_memtype_str(want), user_ok, NPAGES, dm_ok, NPAGES);
 	ptdump_free(&d);
 	free(pfns);
 }
