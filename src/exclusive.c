@@ -61,9 +61,19 @@ EXPORT_SYMBOL_IF_KUNIT(mtmap_dev_file_alloc);
 
 #ifdef MTMAP_HAVE_EXCLUSIVE
 
-static bool mtmap_excl_invalidate(struct mmu_interval_notifier *mni,
-				  const struct mmu_notifier_range *range,
-				  unsigned long cur_seq)
+/**
+ * mtmap_excl_invalidate() - the notifier of an exclusive range
+ * @mni: the range's notifier.
+ * @range: the invalidation.
+ * @cur_seq: its sequence number.
+ *
+ * Non-static only for KUnit (src/kunit/exclusive_test.c).
+ *
+ * Return: false if @range cannot block and the range's lock is taken.
+ */
+bool mtmap_excl_invalidate(struct mmu_interval_notifier *mni,
+			   const struct mmu_notifier_range *range,
+			   unsigned long cur_seq)
 {
 	struct mtmap_excl_range *r =
 		container_of(mni, struct mtmap_excl_range, notifier);
@@ -79,6 +89,7 @@ static bool mtmap_excl_invalidate(struct mmu_interval_notifier *mni,
 	mutex_unlock(&r->lock);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_excl_invalidate);
 
 static const struct mmu_interval_notifier_ops mtmap_excl_notifier_ops = {
 	.invalidate = mtmap_excl_invalidate,
@@ -235,6 +246,7 @@ void mtmap_excl_run(struct mtmap_excl_range *r, unsigned long addr,
 				   op->op, op->value, op->compare);
 	kunmap_local(kaddr);
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_excl_run);
 
 /**
  * mtmap_excl_acquire() - hold the page of @word_addr, then run @op on it

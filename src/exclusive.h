@@ -110,6 +110,9 @@ int mtmap_excl_acquire(struct mtmap_excl_range *r, struct mm_struct *mm,
 		       bool *taken);
 void mtmap_excl_run(struct mtmap_excl_range *r, unsigned long addr,
 		    struct mtmap_excl_op *op);
+bool mtmap_excl_invalidate(struct mmu_interval_notifier *mni,
+			   const struct mmu_notifier_range *range,
+			   unsigned long cur_seq);
 
 /* exclusive_range.c: bookkeeping, pure and unit tested */
 struct mtmap_excl_range *mtmap_excl_range_alloc(struct mtmap_dev_file *df,

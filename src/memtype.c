@@ -52,6 +52,7 @@ const char *mtmap_memtype_name(u32 type)
 {
 	return type < ARRAY_SIZE(mtmap_memtype_names) ? mtmap_memtype_names[type] : "?";
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_memtype_name);
 
 /**
  * mtmap_memtype_effective() - the type the kernel really gives for @type
@@ -186,6 +187,7 @@ int mtmap_track_check_fresh_range(struct mtmap_owner *o, unsigned long pfn,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_check_fresh_range);
 
 /**
  * mtmap_track_check_fresh() - check that fresh pages really are WB and unowned
@@ -573,3 +575,4 @@ void mtmap_track_walk(void (*fn)(void *arg, unsigned long pfn, u32 type,
 	}
 	mutex_unlock(&mtmap_track_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_track_walk);

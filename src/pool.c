@@ -336,6 +336,7 @@ void mtmap_pool_show(struct seq_file *m)
 			   atomic_long_read(&p->shrunk));
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_pool_show);
 
 /**
  * mtmap_pool_init() - set up the pools and register their shrinker

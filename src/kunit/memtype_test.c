@@ -149,6 +149,244 @@ static void track_partial_conflict(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mtmap_track_check_freeable(&ctx->a, p, NPAGES), 0);
 }
 
+static void track_untracked_lookup(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	u32 owner = 123;
+
+	/* WB pages nobody converted: not in the table, and the lookup says so. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_lookup(ctx->pages[0], &owner), -ENOENT);
+	KUNIT_EXPECT_EQ(test, owner, 0U);
+	KUNIT_EXPECT_EQ(test, mtmap_memtype_directmap(ctx->pages[0]), MTMAP_MEMTYPE_WB);
+	/* Untracked WB pages may go back to the allocator, whoever asks. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_freeable(&ctx->a, ctx->pages, NPAGES), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_freeable(&ctx->b, ctx->pages, NPAGES), 0);
+}
+
+static void track_fresh_rejects_converted(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p + 3, 1, MTMAP_MEMTYPE_WB,
+						   MTMAP_MEMTYPE_UC_MINUS), 0);
+	/* One converted page in the middle of a run spoils the run, for anyone. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_fresh(&ctx->a, p, NPAGES), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_fresh(&ctx->b, p, NPAGES), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_fresh(&ctx->a, p, 3), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_fresh_range(&ctx->a, page_to_pfn(p[3]), 1),
+			-EBUSY);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p + 3, 1, MTMAP_MEMTYPE_UC_MINUS,
+						   MTMAP_MEMTYPE_WB), 0);
+	/* Back to WB: fresh again. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_fresh(&ctx->b, p, NPAGES), 0);
+}
+
+static void track_set_type_same_type(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+
+	/* from == to: checked, not converted. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WB,
+						   MTMAP_MEMTYPE_WB), 0);
+	expect_all(test, p, -ENOENT, 0);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WB,
+						   MTMAP_MEMTYPE_WC), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WC,
+						   MTMAP_MEMTYPE_WC), 0);
+	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
+	/* ... but still checked: the pages are not UC-, nor b's. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_UC_MINUS,
+						   MTMAP_MEMTYPE_UC_MINUS), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->b, p, NPAGES, MTMAP_MEMTYPE_WC,
+						   MTMAP_MEMTYPE_WC), -EBUSY);
+	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
+}
+
+static void track_set_type_rejects_types(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+
+	/* WT and unknown values never reach the table or the direct map. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WB,
+						   MTMAP_MEMTYPE_WT), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WT,
+						   MTMAP_MEMTYPE_WB), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WB,
+						   U32_MAX), -EINVAL);
+	expect_all(test, p, -ENOENT, 0);
+}
+
+static void track_uc_to_wc(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WB,
+						   MTMAP_MEMTYPE_UC_MINUS), 0);
+	expect_all(test, p, MTMAP_MEMTYPE_UC_MINUS, ctx->a.id);
+	/* Asking for the old type fails and changes nothing. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WC,
+						   MTMAP_MEMTYPE_WB), -EBUSY);
+	expect_all(test, p, MTMAP_MEMTYPE_UC_MINUS, ctx->a.id);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_UC_MINUS,
+						   MTMAP_MEMTYPE_WC), 0);
+	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WC,
+						   MTMAP_MEMTYPE_WB), 0);
+	expect_all(test, p, -ENOENT, 0);
+}
+
+static void track_transfer_wb(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+
+	/* WB pages are not in the table: a transfer only checks that. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_transfer(&ctx->a, &ctx->b, p, NPAGES,
+						   MTMAP_MEMTYPE_WB), 0);
+	expect_all(test, p, -ENOENT, 0);
+	/* A WB transfer of pages that are WC is a conflict. */
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p + NPAGES - 1, 1,
+						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_WC), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_track_transfer(&ctx->a, &ctx->b, p, NPAGES,
+						   MTMAP_MEMTYPE_WB), -EBUSY);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p + NPAGES - 1, 1,
+						   MTMAP_MEMTYPE_WC, MTMAP_MEMTYPE_WB), 0);
+}
+
+static void track_transfer_all_or_nothing(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+	unsigned int i;
+	u32 owner;
+
+	/* First half a's, second half b's, all WC. */
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES / 2,
+						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_WC), 0);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, p + NPAGES / 2, NPAGES / 2,
+						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_WC), 0);
+	/* The detect pass sees b's pages last: a's must not have moved. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_transfer(&ctx->a, &ctx->b, p, NPAGES,
+						   MTMAP_MEMTYPE_WC), -EBUSY);
+	for (i = 0; i < NPAGES; i++) {
+		KUNIT_EXPECT_EQ(test, mtmap_track_lookup(p[i], &owner), MTMAP_MEMTYPE_WC);
+		KUNIT_EXPECT_EQ_MSG(test, owner, i < NPAGES / 2 ? ctx->a.id : ctx->b.id,
+				    "page %u", i);
+	}
+	/* Handing b's half to a works, and only moves the owner. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_transfer(&ctx->b, &ctx->a, p + NPAGES / 2,
+						   NPAGES / 2, MTMAP_MEMTYPE_WC), 0);
+	expect_all(test, p, MTMAP_MEMTYPE_WC, ctx->a.id);
+}
+
+static void track_release_makes_wb(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+	struct page *order[NPAGES];
+
+	memcpy(order, p, sizeof(order));
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, NPAGES, MTMAP_MEMTYPE_WB,
+						   MTMAP_MEMTYPE_UC_MINUS), 0);
+	/* Every page proven WB afterwards: all freeable, order kept. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_release(&ctx->a, p, NPAGES,
+						  MTMAP_MEMTYPE_UC_MINUS), NPAGES);
+	KUNIT_EXPECT_MEMEQ(test, order, p, sizeof(order));
+	expect_all(test, p, -ENOENT, 0);
+	/* Releasing WB pages converts nothing and frees them all. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_release(&ctx->b, p, NPAGES, MTMAP_MEMTYPE_WB),
+			NPAGES);
+	expect_all(test, p, -ENOENT, 0);
+}
+
+struct walk_seen {
+	struct page **pages;
+	unsigned int found, foreign;
+	u32 type[NPAGES];
+	u32 owner[NPAGES];
+	const struct mtmap_owner *o[NPAGES];
+};
+
+static void walk_fn(void *arg, unsigned long pfn, u32 type, u32 owner_id,
+		    const struct mtmap_owner *o)
+{
+	struct walk_seen *w = arg;
+	unsigned int i;
+
+	for (i = 0; i < NPAGES; i++) {
+		if (page_to_pfn(w->pages[i]) != pfn)
+			continue;
+		w->found++;
+		w->type[i] = type;
+		w->owner[i] = owner_id;
+		w->o[i] = o;
+		return;
+	}
+	w->foreign++;
+}
+
+static void track_walk_reports_pages(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+	struct walk_seen w = { .pages = p };
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, 2, MTMAP_MEMTYPE_WB,
+						   MTMAP_MEMTYPE_WC), 0);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, p + 2, 3, MTMAP_MEMTYPE_WB,
+						   MTMAP_MEMTYPE_UC_MINUS), 0);
+	/* What debugfs "memtypes" prints: the non-WB pages, with their owners. */
+	mtmap_track_walk(walk_fn, &w);
+	KUNIT_EXPECT_EQ(test, w.found, 5U);
+	for (i = 0; i < 5; i++) {
+		struct mtmap_owner *o = i < 2 ? &ctx->a : &ctx->b;
+
+		KUNIT_EXPECT_EQ_MSG(test, w.type[i], i < 2 ? MTMAP_MEMTYPE_WC :
+				    MTMAP_MEMTYPE_UC_MINUS, "page %u", i);
+		KUNIT_EXPECT_EQ(test, w.owner[i], o->id);
+		KUNIT_EXPECT_PTR_EQ(test, w.o[i], (const struct mtmap_owner *)o);
+	}
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, p + 2, 3, MTMAP_MEMTYPE_UC_MINUS,
+						   MTMAP_MEMTYPE_WB), 0);
+	memset(&w, 0, sizeof(w));
+	w.pages = p;
+	mtmap_track_walk(walk_fn, &w);
+	KUNIT_EXPECT_EQ(test, w.found, 2U);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->a, p, 2, MTMAP_MEMTYPE_WC,
+						   MTMAP_MEMTYPE_WB), 0);
+}
+
+static void track_freeable_only_wb(struct kunit *test)
+{
+	struct memtype_ctx *ctx = test->priv;
+	struct page **p = ctx->pages;
+
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, p + NPAGES - 1, 1,
+						   MTMAP_MEMTYPE_WB, MTMAP_MEMTYPE_UC_MINUS), 0);
+	/* One UC- page makes the whole set unfreeable, for its owner too. */
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_freeable(&ctx->a, p, NPAGES), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_freeable(&ctx->b, p, NPAGES), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_freeable(&ctx->a, p, NPAGES - 1), 0);
+	KUNIT_ASSERT_EQ(test, mtmap_track_set_type(&ctx->b, p + NPAGES - 1, 1,
+						   MTMAP_MEMTYPE_UC_MINUS, MTMAP_MEMTYPE_WB), 0);
+	KUNIT_EXPECT_EQ(test, mtmap_track_check_freeable(&ctx->b, p, NPAGES), 0);
+}
+
+static void track_effective_type(struct kunit *test)
+{
+	/* WB and UC- are what they say; WC is UC- where PAT is off. */
+	KUNIT_EXPECT_EQ(test, mtmap_memtype_effective(MTMAP_MEMTYPE_WB), MTMAP_MEMTYPE_WB);
+	KUNIT_EXPECT_EQ(test, mtmap_memtype_effective(MTMAP_MEMTYPE_UC_MINUS),
+			MTMAP_MEMTYPE_UC_MINUS);
+	KUNIT_EXPECT_EQ(test, mtmap_memtype_effective(MTMAP_MEMTYPE_WC),
+			mtmap_arch_has_wc() ? MTMAP_MEMTYPE_WC : MTMAP_MEMTYPE_UC_MINUS);
+}
+
 static void pool_reuse_and_drain(struct kunit *test)
 {
 	struct memtype_ctx *ctx = test->priv;
@@ -192,6 +430,17 @@ static void pool_reuse_and_drain(struct kunit *test)
 static struct kunit_case mtmap_memtype_cases[] = {
 	KUNIT_CASE(track_state_machine),
 	KUNIT_CASE(track_partial_conflict),
+	KUNIT_CASE(track_untracked_lookup),
+	KUNIT_CASE(track_fresh_rejects_converted),
+	KUNIT_CASE(track_set_type_same_type),
+	KUNIT_CASE(track_set_type_rejects_types),
+	KUNIT_CASE(track_uc_to_wc),
+	KUNIT_CASE(track_transfer_wb),
+	KUNIT_CASE(track_transfer_all_or_nothing),
+	KUNIT_CASE(track_release_makes_wb),
+	KUNIT_CASE(track_walk_reports_pages),
+	KUNIT_CASE(track_freeable_only_wb),
+	KUNIT_CASE(track_effective_type),
 	KUNIT_CASE(pool_reuse_and_drain),
 	{}
 };
