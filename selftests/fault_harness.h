@@ -11,7 +11,11 @@
  * and FT_SETUP() / FT_TEARDOWN() as their setup and teardown.
  *
  * Fault counts are getrusage() ru_minflt deltas around write_pass() and
- * read_pass() (mtmap_util.c), after WARM_UP(). Which level a page is
+ * read_pass() (mtmap_util.c), after WARM_UP(). ru_minflt does not count
+ * a fault whose handler returned VM_FAULT_RETRY (nor the retry's first
+ * attempt), so WRITE_PASS() / READ_PASS() also read the module's count of
+ * fault-handler calls (debugfs "faults", handler_calls) around the pass
+ * and expect the two to agree: a retried fault shows as more calls. Which level a page is
  * mapped at comes from the x86 page-table dump (ptdump.c); the *_ptdump
  * tests SKIP where it is missing (Debian's 6.1), the others check data and
  * fault counts everywhere. THP settings are changed per test (THP_MODE())
@@ -48,6 +52,45 @@ enum hint { HINT_NONE, HINT_HUGE, HINT_NOHUGE };
 		       __names[__h], __p == 1 ? "yes" : "no");		\
 	__p == 1;							\
 })
+
+/*
+ * Fault-handler calls of mtmap since load (->fault, ->pfn_mkwrite, and
+ * ->huge_fault calls that did not fall back), or -1 where debugfs does not
+ * say (not mounted, not root).
+ */
+static inline long ft_handler_calls(void)
+{
+	FILE *f = fopen(MTMAP_FAULTS_DEBUGFS, "r");
+	char line[64];
+	long n, ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "handler_calls %ld", &n) == 1)
+			ret = n;
+	fclose(f);
+	return ret;
+}
+
+/*
+ * @_pass (write_pass() or read_pass() and its arguments) with a second
+ * witness: each of its getrusage() faults must be exactly one call of
+ * mtmap's fault handlers. Evaluates to the getrusage() count.
+ */
+#define HANDLED_PASS(_pass) ({						\
+	long __h0 = ft_handler_calls(), __f, __h1;			\
+									\
+	__f = (_pass);							\
+	__h1 = ft_handler_calls();					\
+	if (__h0 >= 0 && __h1 >= 0)					\
+		EXPECT_EQ(__f, __h1 - __h0)				\
+			TH_LOG("%s: %ld faults (getrusage) but %ld fault-handler calls: a retried fault?", \
+			       #_pass, __f, __h1 - __h0);		\
+	__f;								\
+})
+#define WRITE_PASS(...) HANDLED_PASS(write_pass(__VA_ARGS__))
+#define READ_PASS(...) HANDLED_PASS(read_pass(__VA_ARGS__))
 
 #define NEED_MADVISE() do {						\
 	if (!have_madvise())						\

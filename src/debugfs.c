@@ -12,6 +12,8 @@
  * faults:   "huge_fault_pmd N": how often the core called ->huge_fault for
  *           a PMD. Tests read it to learn whether this kernel asks for
  *           PMDs on a given mapping, instead of guessing from its version.
+ *           "handler_calls N": calls of the fault handlers that did not
+ *           fall back; with getrusage() faults it shows a retried fault.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -126,6 +128,7 @@ DEFINE_SHOW_ATTRIBUTE(mtmap_pools_dbg);
 static int mtmap_faults_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "huge_fault_pmd %ld\n", mtmap_huge_fault_count());
+	seq_printf(m, "handler_calls %ld\n", mtmap_fault_handler_count());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mtmap_faults);

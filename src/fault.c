@@ -27,6 +27,24 @@
 #include "compat.h"
 #include "mtmap.h"
 
+/*
+ * Calls of our fault handlers that did not fall back (debugfs "faults"):
+ * a handler returning VM_FAULT_RETRY is called again for one access,
+ * which getrusage() does not count, so the tests compare the two.
+ */
+static atomic_long_t mtmap_fault_handler_calls = ATOMIC_LONG_INIT(0);
+
+/**
+ * mtmap_fault_handler_count() - fault-handler calls since load
+ *
+ * Return: the number of ->fault and ->pfn_mkwrite calls, and of
+ * ->huge_fault calls that did not return VM_FAULT_FALLBACK.
+ */
+long mtmap_fault_handler_count(void)
+{
+	return atomic_long_read(&mtmap_fault_handler_calls);
+}
+
 static bool mtmap_map_writable(struct mtmap_buffer *buf, struct vm_fault *vmf)
 {
 	/* Tracking: only a write fault may map a page writable (and dirty it). */
@@ -224,6 +242,7 @@ static vm_fault_t mtmap_vm_fault(struct vm_fault *vmf)
 	unsigned long n;
 	vm_fault_t ret;
 
+	atomic_long_inc(&mtmap_fault_handler_calls);
 	/* mmap() checked the range, but a VMA split/remap must not escape. */
 	if (unlikely(idx >= buf->npages))
 		return VM_FAULT_SIGBUS;
@@ -250,6 +269,7 @@ static vm_fault_t mtmap_vm_pfn_mkwrite(struct vm_fault *vmf)
 	struct mtmap_buffer *buf = vmf->vma->vm_file->private_data;
 	pgoff_t idx = vmf->pgoff & MTMAP_PGOFF_MASK;
 
+	atomic_long_inc(&mtmap_fault_handler_calls);
 	if (unlikely(idx >= buf->npages))
 		return VM_FAULT_SIGBUS;
 	/*
@@ -262,6 +282,19 @@ static vm_fault_t mtmap_vm_pfn_mkwrite(struct vm_fault *vmf)
 	up_read(&buf->map_lock);
 	return 0;
 }
+
+#ifdef MTMAP_HAVE_HUGE_FAULT
+/* A fallback is no answer: the core goes on to ->fault, which counts. */
+static vm_fault_t mtmap_vm_huge_fault_counted(struct vm_fault *vmf,
+					      unsigned int order)
+{
+	vm_fault_t ret = mtmap_vm_huge_fault(vmf, order);
+
+	if (!(ret & VM_FAULT_FALLBACK))
+		atomic_long_inc(&mtmap_fault_handler_calls);
+	return ret;
+}
+#endif
 
 /*
  * Having ->map_pages lets the core call ->fault (and ->pfn_mkwrite) under
@@ -348,7 +381,7 @@ const struct vm_operations_struct mtmap_vm_ops = {
 	.fault = mtmap_vm_fault,
 	.map_pages = mtmap_vm_map_pages,
 #ifdef MTMAP_HAVE_HUGE_FAULT
-	.huge_fault = mtmap_vm_huge_fault,
+	.huge_fault = mtmap_vm_huge_fault_counted,
 #endif
 	.access = mtmap_vm_access,
 	.name = mtmap_vm_name,
@@ -360,7 +393,7 @@ const struct vm_operations_struct mtmap_vm_ops_dirty = {
 	.fault = mtmap_vm_fault,
 	.map_pages = mtmap_vm_map_pages,
 #ifdef MTMAP_HAVE_HUGE_FAULT
-	.huge_fault = mtmap_vm_huge_fault,
+	.huge_fault = mtmap_vm_huge_fault_counted,
 #endif
 	.pfn_mkwrite = mtmap_vm_pfn_mkwrite,
 	.access = mtmap_vm_access,

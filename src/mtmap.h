@@ -251,6 +251,7 @@ unsigned long mtmap_get_unmapped_area(struct file *file, unsigned long addr,
 /* fault.c */
 extern const struct vm_operations_struct mtmap_vm_ops;
 extern const struct vm_operations_struct mtmap_vm_ops_dirty;
+long mtmap_fault_handler_count(void);
 
 /* debugfs.c */
 void mtmap_debugfs_init(void);
