@@ -58,7 +58,7 @@ job_nopat() {
 	# serializes the two under its lock; the second one finds it done).
 	MTMAP_BUILD_OUT=$MTMAP_OUT/debug-6.12 \
 		MTMAP_CMDLINE="${MTMAP_CMDLINE:-} nopat" MTMAP_OUT=$MTMAP_OUT/nopat \
-		MTMAP_CHECK_PROGS="memtype_test mtmap_test fault_test" MTMAP_SELFTESTS_OUT=$st \
+		MTMAP_CHECK_PROGS="memtype_test mtmap_test fault_test memtype_race_test mtmap_map_test" MTMAP_SELFTESTS_OUT=$st \
 		"$MTMAP_ROOT/scripts/lane-run.sh" check debug-6.12
 }
 # stock-6.1-arm64, then once more on a CPU with hardware dirty-bit
