@@ -220,4 +220,44 @@ static inline struct page *mtmap_make_exclusive(struct mm_struct *mm,
 #endif
 #endif
 
+/*
+ * The pfn a VM_PFNMAP mapping maps at @addr, read from the page table
+ * (debugfs "ptes"), mmap_lock held: follow_pfnmap_start() from 6.12 (PTE
+ * or PMD), follow_pte() before, which takes the VMA from 6.10 on and
+ * reports no PMD (nor does mtmap map one before 6.6). Return: 0 or -errno.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+static inline int mtmap_follow_pfn(struct vm_area_struct *vma,
+				   unsigned long addr, unsigned long *pfn)
+{
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+	int err = follow_pfnmap_start(&args);
+
+	if (err)
+		return err;
+	*pfn = args.pfn;
+	follow_pfnmap_end(&args);
+	return 0;
+}
+#else
+static inline int mtmap_follow_pfn(struct vm_area_struct *vma,
+				   unsigned long addr, unsigned long *pfn)
+{
+	spinlock_t *ptl; /* the PTE lock follow_pte() took */
+	pte_t *ptep;
+	int err;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	err = follow_pte(vma, addr, &ptep, &ptl);
+#else
+	err = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
+#endif
+	if (err)
+		return err;
+	*pfn = pte_pfn(ptep_get(ptep));
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+}
+#endif
+
 #endif /* _MTMAP_COMPAT_H */

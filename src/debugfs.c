@@ -14,7 +14,7 @@
  *           PMDs on a given mapping, instead of guessing from its version.
  *           "handler_calls N": calls of the fault handlers that did not
  *           fall back; with getrusage() faults it shows a retried fault.
- * ptes:     "vaddr pfn pte|pmd" for every present page of the reader's own
+ * ptes:     "vaddr pfn" for every present page of the reader's own
  *           mtmap mappings, read from its page tables (not from mtmap's
  *           bookkeeping): with the kernel's page-table dump, the tests tie
  *           each user PTE to the direct-map entry of its own pfn, which
@@ -23,10 +23,10 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
-#include <linux/pgtable.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "mtmap.h"
 
 static struct dentry *mtmap_debugfs_dir;
@@ -139,54 +139,13 @@ static int mtmap_faults_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(mtmap_faults);
 
-/*
- * The pfn mapped at @addr in @mm, read from the page table; 0 if none,
- * else PMD_SHIFT or PAGE_SHIFT for the level. mmap_lock keeps the tables.
- */
-static unsigned int mtmap_dbg_walk(struct mm_struct *mm, unsigned long addr,
-				   unsigned long *pfn)
-{
-	pgd_t *pgd = pgd_offset(mm, addr);
-	pmd_t *pmdp, pmd;
-	pte_t *ptep, pte;
-	p4d_t *p4d;
-	pud_t *pud;
-
-	if (pgd_none(READ_ONCE(*pgd)))
-		return 0;
-	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(READ_ONCE(*p4d)))
-		return 0;
-	pud = pud_offset(p4d, addr);
-	if (pud_none(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
-		return 0;
-	pmdp = pmd_offset(pud, addr);
-	pmd = READ_ONCE(*pmdp);
-	if (pmd_none(pmd) || !pmd_present(pmd))
-		return 0;
-	if (pmd_leaf(pmd)) {
-		*pfn = pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
-		return PMD_SHIFT;
-	}
-	ptep = pte_offset_map(pmdp, addr);
-	if (!ptep)
-		return 0;
-	pte = ptep_get(ptep);
-	pte_unmap(ptep);
-	if (!pte_present(pte))
-		return 0;
-	*pfn = pte_pfn(pte);
-	return PAGE_SHIFT;
-}
-
 static int mtmap_ptes_show(struct seq_file *m, void *unused)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	unsigned long addr, pfn;
-	unsigned int level;
 
-	seq_puts(m, "# vaddr pfn level\n");
+	seq_puts(m, "# vaddr pfn\n");
 	if (!mm)
 		return 0;
 	if (mmap_read_lock_killable(mm))
@@ -197,12 +156,9 @@ static int mtmap_ptes_show(struct seq_file *m, void *unused)
 		for_each_vma(vmi, vma) {
 			if (vma->vm_ops != &mtmap_vm_ops && vma->vm_ops != &mtmap_vm_ops_dirty)
 				continue;
-			for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
-				level = mtmap_dbg_walk(mm, addr, &pfn);
-				if (level)
-					seq_printf(m, "%#lx %#lx %s\n", addr, pfn,
-						   level == PAGE_SHIFT ? "pte" : "pmd");
-			}
+			for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE)
+				if (!mtmap_follow_pfn(vma, addr, &pfn))
+					seq_printf(m, "%#lx %#lx\n", addr, pfn);
 		}
 	}
 	mmap_read_unlock(mm);
