@@ -26,6 +26,7 @@ struct pool_ctx {
 	struct mtmap_owner a, b;
 	/* Pages a case still holds, given back in the exit. */
 	struct page *held[NHELD];
+	struct mtmap_owner *owner[NHELD];
 	u32 type[NHELD];
 };
 
@@ -54,7 +55,7 @@ static void pool_test_exit(struct kunit *test)
 
 	for (i = 0; i < NHELD; i++)
 		if (ctx->held[i])
-			mtmap_pool_free_pages(&ctx->a, &ctx->held[i], 1, ctx->type[i]);
+			mtmap_pool_free_pages(ctx->owner[i], &ctx->held[i], 1, ctx->type[i]);
 	mtmap_pool_drain_all();
 	mtmap_owner_unregister(&ctx->a);
 	mtmap_owner_unregister(&ctx->b);
@@ -84,7 +85,7 @@ static void pool_stats(struct kunit *test, u32 type, struct pool_stats *st)
 	KUNIT_FAIL(test, "no %s line in:\n%s", name, buf);
 }
 
-/* Allocate into ctx->held[@slot]. */
+/* Allocate into ctx->held[@slot]; the exit gives back what is left there. */
 static struct page *hold(struct kunit *test, unsigned int slot,
 			 struct mtmap_owner *o, u32 type)
 {
@@ -93,15 +94,16 @@ static struct page *hold(struct kunit *test, unsigned int slot,
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
 	ctx->held[slot] = page;
+	ctx->owner[slot] = o;
 	ctx->type[slot] = type;
 	return page;
 }
 
-static void give_back(struct kunit *test, unsigned int slot, struct mtmap_owner *o)
+static void give_back(struct kunit *test, unsigned int slot)
 {
 	struct pool_ctx *ctx = test->priv;
 
-	mtmap_pool_free_pages(o, &ctx->held[slot], 1, ctx->type[slot]);
+	mtmap_pool_free_pages(ctx->owner[slot], &ctx->held[slot], 1, ctx->type[slot]);
 	ctx->held[slot] = NULL;
 }
 
@@ -166,7 +168,7 @@ static void pool_free_returns_cleared(struct kunit *test)
 	memset(va, 0x5a, PAGE_SIZE);
 	kunmap_local(va);
 	pool_stats(test, MTMAP_MEMTYPE_WC, &s0);
-	give_back(test, 0, &ctx->a);
+	give_back(test, 0);
 	pool_stats(test, MTMAP_MEMTYPE_WC, &s1);
 	KUNIT_EXPECT_EQ(test, s1.returns, s0.returns + 1);
 	KUNIT_EXPECT_EQ(test, s1.pages, s0.pages + 1);
@@ -187,7 +189,7 @@ static void pool_drain_converts_back(struct kunit *test)
 	struct page *page;
 
 	page = hold(test, 0, &ctx->a, MTMAP_MEMTYPE_UC_MINUS);
-	give_back(test, 0, &ctx->a);
+	give_back(test, 0);
 	pool_stats(test, MTMAP_MEMTYPE_UC_MINUS, &s0);
 	KUNIT_ASSERT_GT(test, s0.pages, 0UL);
 	/* Only what is in the pools, all of it, each page back to WB. */
@@ -235,7 +237,7 @@ static void pool_wb_bypasses(struct kunit *test)
 	va = kmap_local_page(page);
 	KUNIT_EXPECT_NULL(test, memchr_inv(va, 0, PAGE_SIZE));
 	kunmap_local(va);
-	give_back(test, 0, &ctx->a);
+	give_back(test, 0);
 	pool_stats(test, MTMAP_MEMTYPE_WC, &wc1);
 	pool_stats(test, MTMAP_MEMTYPE_UC_MINUS, &uc1);
 	KUNIT_EXPECT_MEMEQ(test, &wc0, &wc1, sizeof(wc0));
@@ -279,7 +281,7 @@ static void pool_reuse_changes_owner(struct kunit *test)
 
 	page = hold(test, 0, &ctx->a, MTMAP_MEMTYPE_WC);
 	/* Back to the pool, then the pool's page is handed out again. */
-	give_back(test, 0, &ctx->a);
+	give_back(test, 0);
 	pool_stats(test, MTMAP_MEMTYPE_WC, &s0);
 	KUNIT_EXPECT_PTR_EQ(test, hold(test, 1, &ctx->b, MTMAP_MEMTYPE_WC), page);
 	pool_stats(test, MTMAP_MEMTYPE_WC, &s1);
@@ -287,7 +289,7 @@ static void pool_reuse_changes_owner(struct kunit *test)
 	/* The reused page changed owner, not type: no conversion happened. */
 	KUNIT_EXPECT_EQ(test, s1.refills, s0.refills);
 	expect_page(test, page, MTMAP_MEMTYPE_WC, ctx->b.id);
-	give_back(test, 1, &ctx->b);
+	give_back(test, 1);
 }
 
 static struct kunit_case mtmap_pool_cases[] = {
