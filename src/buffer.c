@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/bitmap.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -318,3 +319,4 @@ err_buf:
 	kfree(buf);
 	return file;
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_buffer_create);

@@ -4,6 +4,7 @@
  * a cmpxchg on first touch, plus the PMD-order folios of huge chunks
  * (huge.c). Lookups take no lock of the buffer's.
  */
+#include <kunit/visibility.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -81,6 +82,7 @@ struct page *mtmap_buffer_get_or_alloc_page(struct mtmap_buffer *buf, pgoff_t id
 	 */
 	return mtmap_buffer_install(buf, idx);
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_buffer_get_or_alloc_page);
 
 /**
  * mtmap_buffer_next_page() - the next existing 4 KiB page of a buffer

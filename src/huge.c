@@ -15,6 +15,7 @@
  * PMD order is counted: debugfs ``faults`` shows the count, and the tests
  * expect a PMD exactly where the kernel asked for one.
  */
+#include <kunit/visibility.h>
 #include <linux/mm.h>
 
 #include "compat.h"
@@ -50,9 +51,15 @@ struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx)
 	folio = xa_load(&buf->huge, idx >> MTMAP_HUGE_ORDER);
 	return folio ? folio_page(folio, idx & (MTMAP_HUGE_NR - 1)) : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_huge_lookup);
 
 #ifdef MTMAP_HAVE_HUGE_FAULT
-/*
+/**
+ * mtmap_huge_chunk() - the folio of a chunk, deciding its size if undecided
+ * @buf: a MTMAP_CREATE_HUGE buffer, map_lock held for read and lock held
+ * @chunk: chunk index
+ * @idx: the faulting page, inside @chunk
+ *
  * Decide, once and under buf->lock, what chunk @chunk is: huge once its
  * folio is in the xarray, 4 KiB once any of its 4 KiB pages exists. An
  * undecided chunk gets a folio; if that cannot be allocated, the faulting
@@ -61,10 +68,12 @@ struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx)
  * (its 4 KiB path would meet a PMD leaf, or our PTE table its PMD insert).
  * Should the 4 KiB page fail as well, the chunk stays undecided and the
  * 4 KiB fault reports the error; mtmap_write_ptes() copes with a chunk
- * that became huge meanwhile.
+ * that became huge meanwhile. Non-static for KUnit only.
+ *
+ * Return: the chunk's folio, or NULL for a 4 KiB chunk.
  */
-static struct folio *mtmap_huge_chunk(struct mtmap_buffer *buf, pgoff_t chunk,
-				      pgoff_t idx)
+struct folio *mtmap_huge_chunk(struct mtmap_buffer *buf, pgoff_t chunk,
+			       pgoff_t idx)
 {
 	pgoff_t first = chunk << MTMAP_HUGE_ORDER;
 	struct folio *folio;
@@ -89,6 +98,7 @@ static struct folio *mtmap_huge_chunk(struct mtmap_buffer *buf, pgoff_t chunk,
 	atomic_long_add(MTMAP_HUGE_NR, &buf->populated);
 	return folio;
 }
+EXPORT_SYMBOL_IF_KUNIT(mtmap_huge_chunk);
 
 /**
  * mtmap_vm_huge_fault() - ->huge_fault of buffer mappings

@@ -242,6 +242,8 @@ static inline void mtmap_bitmap_free(unsigned long *bitmap)
 
 /* huge.c */
 struct page *mtmap_huge_lookup(struct mtmap_buffer *buf, pgoff_t idx);
+struct folio *mtmap_huge_chunk(struct mtmap_buffer *buf, pgoff_t chunk,
+			       pgoff_t idx);
 long mtmap_huge_fault_count(void);
 vm_fault_t mtmap_vm_huge_fault(struct vm_fault *vmf, unsigned int order);
 unsigned long mtmap_get_unmapped_area(struct file *file, unsigned long addr,
