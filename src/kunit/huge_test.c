@@ -16,7 +16,7 @@
 #include "compat.h"
 #include "mtmap.h"
 
-#define CHUNK_PAGES	(1UL << MTMAP_HUGE_ORDER)
+#define CHUNK_PAGES	((unsigned long)MTMAP_HUGE_NR)
 
 struct huge_ctx {
 	struct file *file;
@@ -172,6 +172,7 @@ static void chunk_failed_folio_small_for_good(struct kunit *test)
 #ifdef MTMAP_HAVE_HUGE_FAULT
 	struct huge_ctx *ctx = test->priv;
 	struct mtmap_buffer *buf = ctx->buf;
+
 	buf->placement = &ctx->nohuge;
 	KUNIT_EXPECT_NULL(test, chunk(buf, 0, 11));
 	/* The faulting page was allocated in the same critical section. */
